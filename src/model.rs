@@ -1,0 +1,426 @@
+//! The one normalised event model every input becomes.
+//!
+//! Plain data: no I/O, no egui, no threads. `ingest` builds [`Event`]s, `sigma` reads them,
+//! `filter` selects them, `export` and the UI show them. Names that repeat across events
+//! (provider, channel, computer, field names) are interned as [`Sym`] so that a million events
+//! do not carry a million copies of "Microsoft-Windows-AppXDeployment-Server".
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::{OnceLock, RwLock};
+
+use chrono::{DateTime, SecondsFormat, Utc};
+
+/// An interned string: provider, channel, computer, user SID or field name.
+///
+/// Interned strings live for the whole process; only names that repeat should be interned.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Sym(u32);
+
+#[derive(Default)]
+struct Interner {
+    ids: HashMap<&'static str, u32>,
+    names: Vec<&'static str>,
+}
+
+fn interner() -> &'static RwLock<Interner> {
+    static INTERNER: OnceLock<RwLock<Interner>> = OnceLock::new();
+    INTERNER.get_or_init(|| {
+        let mut interner = Interner::default();
+        // Sym(0) is the empty string, so `Sym::EMPTY` needs no lookup.
+        interner.ids.insert("", 0);
+        interner.names.push("");
+        RwLock::new(interner)
+    })
+}
+
+impl Sym {
+    /// The empty string.
+    pub const EMPTY: Sym = Sym(0);
+
+    /// Interns `name` (once per distinct string for the life of the process).
+    pub fn new(name: &str) -> Sym {
+        if name.is_empty() {
+            return Sym::EMPTY;
+        }
+        {
+            let guard = interner().read().unwrap_or_else(|e| e.into_inner());
+            if let Some(&id) = guard.ids.get(name) {
+                return Sym(id);
+            }
+        }
+        let mut guard = interner().write().unwrap_or_else(|e| e.into_inner());
+        if let Some(&id) = guard.ids.get(name) {
+            return Sym(id);
+        }
+        let leaked: &'static str = Box::leak(name.to_owned().into_boxed_str());
+        let id = guard.names.len() as u32;
+        guard.names.push(leaked);
+        guard.ids.insert(leaked, id);
+        Sym(id)
+    }
+
+    /// The interned text.
+    pub fn as_str(self) -> &'static str {
+        let guard = interner().read().unwrap_or_else(|e| e.into_inner());
+        guard.names.get(self.0 as usize).copied().unwrap_or("")
+    }
+
+    /// True for the empty string.
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+}
+
+impl fmt::Debug for Sym {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}", self.as_str())
+    }
+}
+
+impl fmt::Display for Sym {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A typed EventData value, kept with the type the input gave it.
+///
+/// Hex strings such as `"0x80073cff"` stay strings (that is how the evtx crate and the seed
+/// write HexInt32/HexInt64); decoders interpret them, the model does not.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    /// JSON `null`, or an element present with no value.
+    Null,
+    Bool(bool),
+    Int(i64),
+    UInt(u64),
+    Float(f64),
+    Str(Box<str>),
+    /// Several values under one name (for example unnamed `<Data>` elements).
+    List(Box<[Value]>),
+}
+
+impl Value {
+    /// The value as text, the way it would be written in the event's XML.
+    pub fn to_text(&self) -> Cow<'_, str> {
+        match self {
+            Value::Null => Cow::Borrowed(""),
+            Value::Bool(b) => Cow::Borrowed(if *b { "true" } else { "false" }),
+            Value::Int(i) => Cow::Owned(i.to_string()),
+            Value::UInt(u) => Cow::Owned(u.to_string()),
+            Value::Float(f) => Cow::Owned(f.to_string()),
+            Value::Str(s) => Cow::Borrowed(s),
+            Value::List(items) => Cow::Owned(
+                items
+                    .iter()
+                    .map(|v| v.to_text().into_owned())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            ),
+        }
+    }
+
+    /// The value's JSON type name: `null`, `bool`, `number`, `string` or `list`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Value::Null => "null",
+            Value::Bool(_) => "bool",
+            Value::Int(_) | Value::UInt(_) | Value::Float(_) => "number",
+            Value::Str(_) => "string",
+            Value::List(_) => "list",
+        }
+    }
+
+    /// Converts a JSON scalar or array. Objects are not values: the caller flattens them.
+    pub fn from_json(value: &serde_json::Value) -> Value {
+        match value {
+            serde_json::Value::Null => Value::Null,
+            serde_json::Value::Bool(b) => Value::Bool(*b),
+            serde_json::Value::Number(n) => {
+                if let Some(u) = n.as_u64() {
+                    Value::UInt(u)
+                } else if let Some(i) = n.as_i64() {
+                    Value::Int(i)
+                } else {
+                    Value::Float(n.as_f64().unwrap_or(f64::NAN))
+                }
+            }
+            serde_json::Value::String(s) => Value::Str(s.as_str().into()),
+            serde_json::Value::Array(items) => {
+                Value::List(items.iter().map(Value::from_json).collect())
+            }
+            serde_json::Value::Object(_) => Value::Str(value.to_string().into()),
+        }
+    }
+
+    /// The value as JSON, with its type.
+    pub fn to_json(&self) -> serde_json::Value {
+        match self {
+            Value::Null => serde_json::Value::Null,
+            Value::Bool(b) => serde_json::Value::Bool(*b),
+            Value::Int(i) => serde_json::Value::from(*i),
+            Value::UInt(u) => serde_json::Value::from(*u),
+            Value::Float(f) => serde_json::Number::from_f64(*f)
+                .map(serde_json::Value::Number)
+                .unwrap_or(serde_json::Value::Null),
+            Value::Str(s) => serde_json::Value::String(s.to_string()),
+            Value::List(items) => serde_json::Value::Array(items.iter().map(Value::to_json).collect()),
+        }
+    }
+
+    /// The value as an unsigned integer: numbers, decimal strings and `0x` hex strings.
+    pub fn as_u64(&self) -> Option<u64> {
+        match self {
+            Value::UInt(u) => Some(*u),
+            Value::Int(i) => u64::try_from(*i).ok(),
+            Value::Bool(b) => Some(u64::from(*b)),
+            Value::Str(s) => {
+                let s = s.trim();
+                if let Some(hex) = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
+                    u64::from_str_radix(hex, 16).ok()
+                } else {
+                    s.parse().ok()
+                }
+            }
+            _ => None,
+        }
+    }
+}
+
+/// When an event happened, as far as the input says.
+#[derive(Clone, Debug, PartialEq)]
+pub enum EventTime {
+    /// A valid instant (System TimeCreated), in UTC.
+    Utc(DateTime<Utc>),
+    /// A time written without a zone; shown as UTC but marked ambiguous.
+    NoZone(DateTime<Utc>),
+    /// Text that is not a valid time (kept verbatim for display).
+    Invalid(Box<str>),
+    /// No TimeCreated at all.
+    Missing,
+}
+
+impl EventTime {
+    /// The instant, if there is one (ambiguous times count, taken as UTC).
+    pub fn instant(&self) -> Option<DateTime<Utc>> {
+        match self {
+            EventTime::Utc(t) | EventTime::NoZone(t) => Some(*t),
+            EventTime::Invalid(_) | EventTime::Missing => None,
+        }
+    }
+
+    /// ISO 8601 in UTC with `Z` and microseconds; `invalid (<raw>)` or empty otherwise.
+    pub fn display(&self) -> String {
+        match self {
+            EventTime::Utc(t) => t.to_rfc3339_opts(SecondsFormat::Micros, true),
+            EventTime::NoZone(t) => format!(
+                "{} (no zone)",
+                t.to_rfc3339_opts(SecondsFormat::Micros, true)
+            ),
+            EventTime::Invalid(raw) => format!("invalid ({raw})"),
+            EventTime::Missing => String::new(),
+        }
+    }
+}
+
+/// Index of a loaded file in [`Store::sources`].
+pub type SourceId = u32;
+
+/// Index of an event in [`Store::events`].
+pub type Row = u32;
+
+/// One event from any input.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Event {
+    /// Which loaded file it came from.
+    pub source: SourceId,
+    /// 1-based position of the record in its file.
+    pub position: u32,
+    /// Where the record sits in its file, so the raw record can be read again on demand:
+    /// the chunk number for EVTX, the byte offset of the document for JSON.
+    pub locator: u64,
+    pub record_id: Option<u64>,
+    pub time: EventTime,
+    pub provider: Sym,
+    pub channel: Sym,
+    pub event_id: Option<u32>,
+    pub version: Option<u8>,
+    pub level: Option<u8>,
+    pub task: Option<u16>,
+    pub opcode: Option<u8>,
+    pub keywords: Option<u64>,
+    pub computer: Sym,
+    pub user_sid: Option<Sym>,
+    pub process_id: Option<u32>,
+    pub thread_id: Option<u32>,
+    pub activity_id: Option<Box<str>>,
+    /// EventData (or UserData, flattened with dotted names) in document order.
+    pub fields: Vec<(Sym, Value)>,
+    /// The rendered message, when the input carried one (exports often do).
+    pub message: Option<Box<str>>,
+    /// The evtx crate recovered this record from a damaged chunk.
+    pub recovered: bool,
+}
+
+impl Default for Event {
+    fn default() -> Self {
+        Event {
+            source: 0,
+            position: 0,
+            locator: 0,
+            record_id: None,
+            time: EventTime::Missing,
+            provider: Sym::EMPTY,
+            channel: Sym::EMPTY,
+            event_id: None,
+            version: None,
+            level: None,
+            task: None,
+            opcode: None,
+            keywords: None,
+            computer: Sym::EMPTY,
+            user_sid: None,
+            process_id: None,
+            thread_id: None,
+            activity_id: None,
+            fields: Vec::new(),
+            message: None,
+            recovered: false,
+        }
+    }
+}
+
+impl Event {
+    /// The EventData value named `name` (exact name).
+    pub fn field(&self, name: &str) -> Option<&Value> {
+        self.fields
+            .iter()
+            .find(|(n, _)| n.as_str() == name)
+            .map(|(_, v)| v)
+    }
+
+    /// The EventData value named `name`, ignoring ASCII case.
+    pub fn field_ignore_case(&self, name: &str) -> Option<&Value> {
+        self.field(name).or_else(|| {
+            self.fields
+                .iter()
+                .find(|(n, _)| n.as_str().eq_ignore_ascii_case(name))
+                .map(|(_, v)| v)
+        })
+    }
+
+    /// The identifier used on the command line: the record id, else the 1-based position.
+    pub fn record_or_position(&self) -> u64 {
+        self.record_id.unwrap_or(u64::from(self.position))
+    }
+}
+
+/// Windows event level names (System/Level).
+pub fn level_name(level: Option<u8>) -> &'static str {
+    match level {
+        Some(0) => "LogAlways",
+        Some(1) => "Critical",
+        Some(2) => "Error",
+        Some(3) => "Warning",
+        Some(4) => "Information",
+        Some(5) => "Verbose",
+        Some(_) => "Other",
+        None => "",
+    }
+}
+
+/// The file formats and JSON shapes appxview reads (named in `scan --format json` output).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Format {
+    /// A binary `.evtx` log.
+    Evtx,
+    /// The evtx crate's JSON (`{"Event":{"System":…,"EventData":…}}`), one document per line.
+    EvtxJsonLines,
+    /// The evtx crate's JSON as `evtx_dump -o json` writes it: `Record N` lines between documents.
+    EvtxDumpJson,
+    /// The evtx crate's JSON, documents one after another or in an array.
+    EvtxJsonStream,
+    /// The seed's flat shape (`system` + `event_data` + `message`).
+    FlatSeed,
+    /// Flat NXLog-style records (EventID, SourceName, Channel, Hostname and data at top level).
+    FlatNxlog,
+    /// Windows PowerShell `Get-WinEvent | ConvertTo-Json`.
+    PowerShell,
+    /// Winlogbeat / Elastic Common Schema documents (`winlog.*`).
+    Winlogbeat,
+}
+
+impl Format {
+    /// The stable name used in JSON output and README.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Evtx => "evtx",
+            Format::EvtxJsonLines => "evtx-json-lines",
+            Format::EvtxDumpJson => "evtx-dump-json",
+            Format::EvtxJsonStream => "evtx-json-stream",
+            Format::FlatSeed => "flat-seed",
+            Format::FlatNxlog => "flat-nxlog",
+            Format::PowerShell => "powershell-json",
+            Format::Winlogbeat => "winlogbeat",
+        }
+    }
+}
+
+/// A problem that did not stop the file from loading: always names where it happened.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Warning {
+    /// The file.
+    pub path: PathBuf,
+    /// Where in the file: "line 7", "chunk 2", "record 5 (chunk 0)", "header".
+    pub location: String,
+    pub message: String,
+}
+
+impl fmt::Display for Warning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}: {}: {}",
+            self.path.display(),
+            self.location,
+            self.message
+        )
+    }
+}
+
+/// One loaded file.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Source {
+    pub path: PathBuf,
+    /// None until the content has been recognised.
+    pub format: Option<Format>,
+    /// Every record read from the file (AppX or not).
+    pub records: u64,
+    pub warnings: Vec<Warning>,
+    /// Set when the file could not be read at all.
+    pub error: Option<String>,
+}
+
+impl Source {
+    /// A file about to be read.
+    pub fn new(path: PathBuf) -> Source {
+        Source {
+            path,
+            format: None,
+            records: 0,
+            warnings: Vec::new(),
+            error: None,
+        }
+    }
+
+    /// The file name for the Source column.
+    pub fn display_name(&self) -> String {
+        self.path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| self.path.display().to_string())
+    }
+}
