@@ -34,6 +34,8 @@ pub fn is_appx(event: &Event) -> bool {
     }
     let channel = event.channel.as_str();
     APPX_CHANNEL_PREFIXES.iter().any(|prefix| {
-        channel.len() >= prefix.len() && channel[..prefix.len()].eq_ignore_ascii_case(prefix)
+        channel
+            .get(..prefix.len())
+            .is_some_and(|head| head.eq_ignore_ascii_case(prefix))
     })
 }
