@@ -7,6 +7,34 @@ use std::borrow::Cow;
 
 use crate::model::{Event, Sym, Value};
 
+/// True when `full` names `name` loosely: ignoring ASCII case and spaces (Defender writes
+/// "Threat Name" where rules write `ThreatName`).
+fn loose_eq(full: &str, name: &str) -> bool {
+    let mut a = full.bytes().filter(|b| *b != b' ');
+    let mut b = name.bytes().filter(|b| *b != b' ');
+    loop {
+        match (a.next(), b.next()) {
+            (None, None) => return true,
+            (Some(x), Some(y)) if x.eq_ignore_ascii_case(&y) => {}
+            _ => return false,
+        }
+    }
+}
+
+/// The slow path when the exact and case-insensitive names are absent: a name written with
+/// spaces, or a UserData field flattened as `Outer.Name` found by its bare `Name`.
+fn loose<'a>(event: &'a Event, name: &str) -> Option<&'a Value> {
+    event
+        .fields
+        .iter()
+        .find(|(n, _)| {
+            let full = n.as_str();
+            let last = full.rsplit('.').next().unwrap_or(full);
+            loose_eq(last, name)
+        })
+        .map(|(_, v)| v)
+}
+
 /// Where a Sigma field name reads its value from.
 #[derive(Clone, Debug, PartialEq)]
 pub enum FieldKey {
@@ -79,6 +107,7 @@ impl FieldKey {
                 .find(|(n, _)| n == interned)
                 .map(|(_, v)| v)
                 .or_else(|| event.field_ignore_case(name))
+                .or_else(|| loose(event, name))
                 .map(Cow::Borrowed),
         }
     }
