@@ -8,3 +8,4 @@
 pub mod appx;
 pub mod ingest;
 pub mod model;
+pub mod sigma;
