@@ -7,3 +7,4 @@
 
 pub mod appx;
 pub mod model;
+pub mod schema;
