@@ -212,20 +212,7 @@ fn directed(ordering: Ordering, ascending: bool) -> Ordering {
 /// The "Operation / summary" cell: the deployment operation, else the first text field.
 pub fn summary(event: &Event) -> String {
     if let Some(op) = event.field("DeploymentOperation") {
-        let text = op.to_text();
-        let name = crate::schema::decode::decode(
-            event.provider.as_str(),
-            event.event_id.unwrap_or(0),
-            "DeploymentOperation",
-            op,
-        )
-        .map(|d| d.text())
-        .unwrap_or_default();
-        return if name.is_empty() {
-            format!("Operation {text}")
-        } else {
-            name
-        };
+        return format!("Operation {}", op.to_text());
     }
     for name in ["Path", "subjectName", "ImageName", "ErrorMessage", "Message"] {
         if let Some(value) = event.field(name) {
@@ -245,10 +232,7 @@ pub fn summary(event: &Event) -> String {
 pub fn result_code(event: &Event) -> String {
     for name in ["ErrorCode", "errorCode", "HResult", "HRESULT", "hr", "Error"] {
         if let Some(value) = event.field(name) {
-            return match crate::schema::decode::hresult(value) {
-                Some(info) => format!("{:#010X} {}", info.code, info.symbol),
-                None => value.to_text().into_owned(),
-            };
+            return value.to_text().into_owned();
         }
     }
     String::new()
