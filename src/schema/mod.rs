@@ -1,0 +1,7 @@
+//! The AppX event schema: package identities, the event catalogue (fields, types, messages per
+//! provider and event id), value decoders and the per-event detail model.
+//!
+//! Knows only what `/work/shared/schema` (compiled into `assets/schema/catalogue.json`) knows;
+//! events and values outside it are reported as unknown, never guessed.
+
+pub mod package;
