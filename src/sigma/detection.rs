@@ -5,10 +5,10 @@
 
 use std::borrow::Cow;
 
+use super::Why;
 use super::condition::Cond;
 use super::fields::FieldKey;
 use super::matcher::Matcher;
-use super::Why;
 use crate::model::{Event, Value};
 
 /// One `Field|modifiers: values` entry, or a keyword list (no field).
@@ -66,8 +66,13 @@ impl Item {
                         });
                     }
                 };
+                let mut folded = None;
                 if self.all {
-                    if self.matchers.iter().all(|m| m.matches(value, &other)) {
+                    if self
+                        .matchers
+                        .iter()
+                        .all(|m| m.matches(value, &other, &mut folded))
+                    {
                         for k in 0..self.matchers.len() {
                             record(k, &mut why);
                         }
@@ -75,7 +80,11 @@ impl Item {
                     }
                     false
                 } else {
-                    match self.matchers.iter().position(|m| m.matches(value, &other)) {
+                    match self
+                        .matchers
+                        .iter()
+                        .position(|m| m.matches(value, &other, &mut folded))
+                    {
                         Some(k) => {
                             record(k, &mut why);
                             true
@@ -90,7 +99,9 @@ impl Item {
                     event
                         .fields
                         .iter()
-                        .find(|(_, v)| !matches!(v, Value::Null) && m.matches(Some(v), &other))
+                        .find(|(_, v)| {
+                            !matches!(v, Value::Null) && m.matches(Some(v), &other, &mut None)
+                        })
                         .map(|(_, v)| v)
                 };
                 let record = |k: usize, v: &Value, why: &mut Option<&mut Vec<Why>>| {
@@ -115,10 +126,17 @@ impl Item {
                         None => false,
                     }
                 } else {
-                    for (k, m) in self.matchers.iter().enumerate() {
-                        if let Some(v) = hit(m) {
-                            record(k, v, &mut why);
-                            return true;
+                    // One lower-casing per field value, shared by all keywords.
+                    for (_, v) in &event.fields {
+                        if matches!(v, Value::Null) {
+                            continue;
+                        }
+                        let mut folded = None;
+                        for (k, m) in self.matchers.iter().enumerate() {
+                            if m.matches(Some(v), &other, &mut folded) {
+                                record(k, v, &mut why);
+                                return true;
+                            }
                         }
                     }
                     false
@@ -161,4 +179,52 @@ pub fn eval(cond: &Cond, selections: &[Selection], event: &Event) -> bool {
         Cond::Or(items) => items.iter().any(|c| eval(c, selections, event)),
         Cond::Not(inner) => !eval(inner, selections, event),
     }
+}
+
+/// Event ids a selection requires (an `EventID` item of plain numbers in a map), if any.
+fn selection_ids(search: &Search) -> Option<Vec<u32>> {
+    match search {
+        Search::Map(items) => items.iter().find_map(|i| {
+            if i.all || i.field != Some(FieldKey::EventId) {
+                return None;
+            }
+            i.matchers
+                .iter()
+                .map(|m| match m {
+                    Matcher::Number { n, glob: None } => u32::try_from(*n).ok(),
+                    _ => None,
+                })
+                .collect()
+        }),
+        Search::AnyOf(alternatives) => {
+            let mut all = Vec::new();
+            for a in alternatives {
+                all.extend(selection_ids(a)?);
+            }
+            Some(all)
+        }
+    }
+}
+
+/// Event ids without which the condition cannot be true (`None` = any id may match): a
+/// cheap prefilter run before the detection.
+pub fn required_ids(cond: &Cond, selections: &[Selection]) -> Option<Vec<u32>> {
+    let mut ids = match cond {
+        Cond::Sel(i) => selection_ids(&selections.get(*i)?.search)?,
+        Cond::And(items) => items
+            .iter()
+            .filter_map(|c| required_ids(c, selections))
+            .reduce(|a, b| a.into_iter().filter(|x| b.contains(x)).collect())?,
+        Cond::Or(items) => {
+            let mut all = Vec::new();
+            for c in items {
+                all.extend(required_ids(c, selections)?);
+            }
+            all
+        }
+        Cond::Not(_) => return None,
+    };
+    ids.sort_unstable();
+    ids.dedup();
+    Some(ids)
 }

@@ -151,6 +151,17 @@ impl Glob {
         self.match_exact_case(text)
     }
 
+    /// True for a `cased` pattern (compare the text as it is).
+    pub fn is_cased(&self) -> bool {
+        self.cased
+    }
+
+    /// Matches text that the caller already lower-cased with `str::to_lowercase` (for
+    /// patterns that are not `cased`), so that one folding serves many patterns.
+    pub fn is_match_folded(&self, folded: &str) -> bool {
+        self.match_exact_case(folded)
+    }
+
     fn match_exact_case(&self, text: &str) -> bool {
         match &self.shape {
             Shape::Exact(s) => text == s,
@@ -226,7 +237,13 @@ mod tests {
 
     #[test]
     fn wildcards_and_escapes() {
-        let g = Glob::new(r"C:\Program Files\WindowsApps\\*\AppxManifest.xml", false, false, false, false);
+        let g = Glob::new(
+            r"C:\Program Files\WindowsApps\\*\AppxManifest.xml",
+            false,
+            false,
+            false,
+            false,
+        );
         assert!(g.is_match(r"c:\program files\windowsapps\x_1\appxmanifest.XML"));
         assert!(!g.is_match(r"C:\Program Files\WindowsApps*\AppxManifest.xml"));
         let g = Glob::new(r"Star\*App?1", false, false, false, false);

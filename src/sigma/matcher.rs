@@ -84,11 +84,19 @@ fn float_of(v: &Value) -> Option<f64> {
 fn in_cidr(ip: IpAddr, net: IpAddr, bits: u8) -> bool {
     match (ip, net) {
         (IpAddr::V4(a), IpAddr::V4(n)) => {
-            let mask = if bits == 0 { 0 } else { u32::MAX << (32 - u32::from(bits.min(32))) };
+            let mask = if bits == 0 {
+                0
+            } else {
+                u32::MAX << (32 - u32::from(bits.min(32)))
+            };
             u32::from(a) & mask == u32::from(n) & mask
         }
         (IpAddr::V6(a), IpAddr::V6(n)) => {
-            let mask = if bits == 0 { 0 } else { u128::MAX << (128 - u32::from(bits.min(128))) };
+            let mask = if bits == 0 {
+                0
+            } else {
+                u128::MAX << (128 - u32::from(bits.min(128)))
+            };
             u128::from(a) & mask == u128::from(n) & mask
         }
         _ => false,
@@ -107,27 +115,38 @@ pub fn parse_cidr(text: &str) -> Option<(IpAddr, u8)> {
 }
 
 impl Matcher {
-    /// True when the event's value (`None` = absent) matches. `other` resolves `fieldref`.
+    /// True when the event's value (`None` = absent) matches. `other` resolves `fieldref`;
+    /// `folded` caches the value's lower-cased text across the matchers of one item (pass
+    /// the same `None`-initialised slot for the same value).
     pub fn matches<'a>(
         &self,
         value: Option<&Value>,
         other: &dyn Fn(&str) -> Option<Cow<'a, Value>>,
+        folded: &mut Option<String>,
     ) -> bool {
         match self {
             Matcher::Null => matches!(value, None | Some(Value::Null)),
             Matcher::Exists(want) => matches!(value, Some(v) if *v != Value::Null) == *want,
             _ => match value {
                 None | Some(Value::Null) => false,
-                Some(Value::List(items)) => items.iter().any(|v| self.scalar(v, other)),
-                Some(v) => self.scalar(v, other),
+                Some(Value::List(items)) => items.iter().any(|v| self.scalar(v, other, &mut None)),
+                Some(v) => self.scalar(v, other, folded),
             },
         }
     }
 
-    fn scalar<'a>(&self, v: &Value, other: &dyn Fn(&str) -> Option<Cow<'a, Value>>) -> bool {
+    fn scalar<'a>(
+        &self,
+        v: &Value,
+        other: &dyn Fn(&str) -> Option<Cow<'a, Value>>,
+        folded: &mut Option<String>,
+    ) -> bool {
         match self {
             Matcher::Null | Matcher::Exists(_) => false,
-            Matcher::Text(g) => g.is_match(&v.to_text()),
+            Matcher::Text(g) if g.is_cased() => g.is_match(&v.to_text()),
+            Matcher::Text(g) => {
+                g.is_match_folded(folded.get_or_insert_with(|| v.to_text().to_lowercase()))
+            }
             Matcher::Number { n, glob } => match number_of(v) {
                 Some(x) => x == *n,
                 None => match glob {
@@ -137,10 +156,11 @@ impl Matcher {
             },
             Matcher::Bool(b) => match v {
                 Value::Bool(x) => x == b,
-                other_value => other_value
-                    .to_text()
-                    .trim()
-                    .eq_ignore_ascii_case(if *b { "true" } else { "false" }),
+                other_value => other_value.to_text().trim().eq_ignore_ascii_case(if *b {
+                    "true"
+                } else {
+                    "false"
+                }),
             },
             Matcher::Regex(re) => re.is_match(&v.to_text()),
             Matcher::Compare(op, n) => float_of(v).is_some_and(|x| match op {
@@ -168,10 +188,7 @@ impl Matcher {
                 let (a, b) = if *cased {
                     (a, b)
                 } else {
-                    (
-                        Cow::Owned(a.to_lowercase()),
-                        Cow::Owned(b.to_lowercase()),
-                    )
+                    (Cow::Owned(a.to_lowercase()), Cow::Owned(b.to_lowercase()))
                 };
                 match (starts, ends) {
                     (true, true) => a.contains(b.as_ref()),

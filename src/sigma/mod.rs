@@ -76,6 +76,8 @@ pub(crate) struct Compiled {
     pub(crate) cond: condition::Cond,
     /// Selections reached without negation: the ones reported in [`Why`].
     pub(crate) positive: Vec<usize>,
+    /// Event ids the condition needs (from its `EventID` items); `None` = any.
+    pub(crate) event_ids: Option<Box<[u32]>>,
 }
 
 /// One compiled Sigma rule.
@@ -106,17 +108,33 @@ impl Rule {
     }
 
     /// Logsource and detection: true when the rule fires on `event`.
+    #[inline]
     pub fn matches(&self, event: &Event) -> bool {
-        self.applies_to(event) && self.matches_detection(event)
+        self.applies_to(event)
+            && match &self.compiled.event_ids {
+                None => true,
+                Some(ids) => event.event_id.is_some_and(|id| ids.contains(&id)),
+            }
+            && self.matches_detection(event)
+    }
+
+    /// The event ids the rule's condition requires, when it names them (`None` = any id).
+    pub fn required_event_ids(&self) -> Option<&[u32]> {
+        self.compiled.event_ids.as_deref()
     }
 
     /// Why the rule fires on `event`: each true non-negated selection with the field, the
     /// event's value and the pattern that matched. Empty when the detection does not fire.
     pub fn explain(&self, event: &Event) -> Vec<Why> {
-        let mut why = Vec::new();
         if !self.matches_detection(event) {
-            return why;
+            return Vec::new();
         }
+        self.explain_hit(event)
+    }
+
+    /// [`Rule::explain`] for an event already known to match.
+    fn explain_hit(&self, event: &Event) -> Vec<Why> {
+        let mut why = Vec::new();
         for &i in &self.compiled.positive {
             if let Some(sel) = self.compiled.selections.get(i) {
                 sel.search.is_match(event, &sel.name, Some(&mut why));
@@ -204,7 +222,7 @@ impl RuleSet {
             if rule.enabled && rule.matches(event) {
                 out.push(Detection {
                     rule: i,
-                    why: rule.explain(event),
+                    why: rule.explain_hit(event),
                 });
             }
         }
