@@ -2,6 +2,8 @@
 //! the seed's event 400/854, plus other logs). Ignored by default; run in release mode:
 //! `cargo test --release --test sigma_bench -- --ignored --nocapture`.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::time::Instant;
 
 use appxview::model::{Event, Sym, Value};
@@ -26,7 +28,7 @@ fn sigma_bench_appx_pack_1m_events() {
         "Microsoft-Windows-AppXDeployment-Server",
     );
     let s = |t: &str| Value::Str(t.into());
-    let templates = vec![
+    let templates = [
         made(
             appx.0,
             appx.1,

@@ -5,6 +5,8 @@
 //! All events below are made for these tests (labelled "made"), shaped like the seed's
 //! event 400 (AppXDeployment-Server channel, seed field names and value styles).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod sigma_support;
 
 use std::path::PathBuf;
@@ -551,10 +553,10 @@ fn sigma_builtin_pack_positive_and_negative_events() {
         if got != want {
             failures.push(format!("{file} / {label}: expected {want}, got {got}"));
         }
-        if let Some(d) = hits.iter().find(|d| d.rule == idx) {
-            if d.why.is_empty() {
-                failures.push(format!("{file} / {label}: hit without why"));
-            }
+        if let Some(d) = hits.iter().find(|d| d.rule == idx)
+            && d.why.is_empty()
+        {
+            failures.push(format!("{file} / {label}: hit without why"));
         }
     }
     assert_eq!(

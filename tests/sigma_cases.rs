@@ -6,6 +6,8 @@
 //! checked with `Rule::matches_detection`; `Rule::matches` (with logsource) must agree for
 //! every rule whose logsource covers the events, and r5 must be stopped by its logsource.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod sigma_support;
 
 use std::collections::{BTreeMap, BTreeSet};

@@ -3,6 +3,8 @@
 //!
 //! EVTX files are read with the crate's own ingest (`appxview::ingest::read_path`).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod sigma_support;
 
 use std::collections::BTreeMap;

@@ -376,6 +376,7 @@ pub fn rule(doc: &Y) -> Result<Rule, String> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

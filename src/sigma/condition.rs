@@ -244,6 +244,7 @@ pub fn positive(cond: &Cond, negated: bool, out: &mut Vec<usize>) {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -232,6 +232,7 @@ fn general(toks: &[Tok], text: &str) -> bool {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
