@@ -192,6 +192,15 @@ fn sigma_sigmahq_regression_evtx() {
                     rule_file.display(),
                     case.rule_id
                 );
+                for e in events.iter().filter(|e| !set.evaluate(e).is_empty()) {
+                    let why: Vec<String> = set
+                        .evaluate(e)
+                        .iter()
+                        .flat_map(|d| d.why.iter())
+                        .map(|w| format!("{}={:?} ~ {}", w.field, w.value, w.pattern))
+                        .collect();
+                    println!("      record {:?}: {}", e.record_id, why.join("; "));
+                }
             }
         } else {
             let why = if detection_only >= want {
