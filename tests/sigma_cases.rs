@@ -29,7 +29,15 @@ fn sigma_cases_match_expected_table() {
         .collect();
     files.sort();
     for f in &files {
-        let short = f.file_name().unwrap().to_str().unwrap().split('_').next().unwrap().to_string();
+        let short = f
+            .file_name()
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .split('_')
+            .next()
+            .unwrap()
+            .to_string();
         let text = std::fs::read_to_string(f).unwrap();
         let n = set
             .load_str(&text, &f.display().to_string())
@@ -69,7 +77,9 @@ fn sigma_cases_match_expected_table() {
             let full = rule.matches(ev);
             let want_full = want && name != "r5";
             if full != want_full {
-                failures.push(format!("{name} record {rec}: with logsource expected {want_full}, got {full}"));
+                failures.push(format!(
+                    "{name} record {rec}: with logsource expected {want_full}, got {full}"
+                ));
             }
             // A hit explains itself.
             if got {
@@ -95,9 +105,15 @@ fn sigma_cases_why_names_field_value_and_pattern() {
     let hits = set.evaluate(ev);
     assert_eq!(hits.len(), 1);
     let why = &hits[0].why;
-    assert!(why.iter().all(|w| w.selection == "selection_pkg"), "{why:?}");
+    assert!(
+        why.iter().all(|w| w.selection == "selection_pkg"),
+        "{why:?}"
+    );
     let pkg = why.iter().find(|w| w.field == "PackageFullName").unwrap();
-    assert_eq!(pkg.value, "Microsoft.VCLibs.120.00_12.0.21005.1_x86__8wekyb3d8bbwe");
+    assert_eq!(
+        pkg.value,
+        "Microsoft.VCLibs.120.00_12.0.21005.1_x86__8wekyb3d8bbwe"
+    );
     assert_eq!(pkg.pattern, "contains: VCLibs");
     let eid = why.iter().find(|w| w.field == "EventID").unwrap();
     assert_eq!((eid.value.as_str(), eid.pattern.as_str()), ("400", "400"));

@@ -64,10 +64,16 @@ fn sigma_sigmahq_rules_load() {
     let loaded = set.rules.len();
     let total = files.len();
     let pct = 100.0 * (total - failed_files) as f64 / total as f64;
-    println!("SigmaHQ: {total} files, {loaded} rules loaded, {failed_files} files with failures ({pct:.2} % of files load)");
+    println!(
+        "SigmaHQ: {total} files, {loaded} rules loaded, {failed_files} files with failures ({pct:.2} % of files load)"
+    );
     let mut groups: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for e in &set.errors {
-        assert!(!e.reason.trim().is_empty(), "failure without reason: {}", e.source);
+        assert!(
+            !e.reason.trim().is_empty(),
+            "failure without reason: {}",
+            e.source
+        );
         assert!(!e.source.is_empty());
         groups
             .entry(reason_kind(&e.reason))
@@ -95,8 +101,12 @@ fn regression_cases() -> Vec<Case> {
     let mut infos = Vec::new();
     yml_files(&root.join("regression_data"), &mut infos);
     let mut cases = Vec::new();
-    for info in infos.iter().filter(|p| p.file_name().is_some_and(|n| n == "info.yml")) {
-        let doc: serde_yaml::Value = serde_yaml::from_str(&std::fs::read_to_string(info).unwrap()).unwrap();
+    for info in infos
+        .iter()
+        .filter(|p| p.file_name().is_some_and(|n| n == "info.yml"))
+    {
+        let doc: serde_yaml::Value =
+            serde_yaml::from_str(&std::fs::read_to_string(info).unwrap()).unwrap();
         let rule_id = doc["rule_metadata"][0]["id"].as_str().unwrap().to_string();
         // An info.yml without tests (its block commented out) has nothing to check.
         let Some(tests) = doc["regression_tests_info"].as_sequence() else {
@@ -129,7 +139,10 @@ fn sigma_sigmahq_regression_evtx() {
     for f in &files {
         let text = std::fs::read_to_string(f).unwrap();
         if let Some(line) = text.lines().find(|l| l.starts_with("id:")) {
-            by_id.insert(line[3..].trim().trim_matches(['\'', '"']).to_string(), f.clone());
+            by_id.insert(
+                line[3..].trim().trim_matches(['\'', '"']).to_string(),
+                f.clone(),
+            );
         }
     }
     let cases = regression_cases();
@@ -144,7 +157,11 @@ fn sigma_sigmahq_regression_evtx() {
         let mut set = RuleSet::default();
         set.load_path(rule_file);
         if set.rules.is_empty() {
-            misses.push(format!("{}: rule does not load: {:?}", rule_file.display(), set.errors));
+            misses.push(format!(
+                "{}: rule does not load: {:?}",
+                rule_file.display(),
+                set.errors
+            ));
             continue;
         }
         let events = match events_evtx(&case.evtx) {
@@ -154,7 +171,10 @@ fn sigma_sigmahq_regression_evtx() {
                 continue;
             }
         };
-        let hits = events.iter().filter(|e| !set.evaluate(e).is_empty()).count();
+        let hits = events
+            .iter()
+            .filter(|e| !set.evaluate(e).is_empty())
+            .count();
         let detection_only = events
             .iter()
             .filter(|e| set.rules.iter().any(|r| r.matches_detection(e)))
@@ -166,7 +186,11 @@ fn sigma_sigmahq_regression_evtx() {
                 exact += 1;
             } else {
                 at_least += 1;
-                println!("  MORE {} ({}): {hits} hits, count {want}", rule_file.display(), case.rule_id);
+                println!(
+                    "  MORE {} ({}): {hits} hits, count {want}",
+                    rule_file.display(),
+                    case.rule_id
+                );
             }
         } else {
             let why = if detection_only >= want {

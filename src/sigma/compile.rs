@@ -142,7 +142,9 @@ fn value_matchers(v: &Y, m: &Mods, keyword: bool) -> Result<Vec<(Matcher, String
         return Ok(vec![(Matcher::Null, shown("null"))]);
     }
     let Some(text) = scalar_text(v) else {
-        return Err(format!("unsupported value {v:?} (lists/maps nested in a value)"));
+        return Err(format!(
+            "unsupported value {v:?} (lists/maps nested in a value)"
+        ));
     };
     let one = |mt: Matcher| Ok(vec![(mt, shown(&text))]);
     if m.fieldref {
@@ -210,7 +212,9 @@ fn value_matchers(v: &Y, m: &Mods, keyword: bool) -> Result<Vec<(Matcher, String
                 .then(|| Glob::new(&text, before, after, m.windash, m.cased));
             one(Matcher::Number { n: value, glob })
         }
-        _ => one(Matcher::Text(Glob::new(&text, before, after, m.windash, m.cased))),
+        _ => one(Matcher::Text(Glob::new(
+            &text, before, after, m.windash, m.cased,
+        ))),
     }
 }
 
@@ -252,7 +256,9 @@ fn search(value: &Y) -> Result<Search, String> {
         Y::Mapping(map) => {
             let mut items = Vec::new();
             for (k, v) in map {
-                let key = k.as_str().ok_or_else(|| format!("field name {k:?} is not text"))?;
+                let key = k
+                    .as_str()
+                    .ok_or_else(|| format!("field name {k:?} is not text"))?;
                 items.push(item(key, v)?);
             }
             // System fields first: they are cheap and usually decide.
@@ -260,10 +266,15 @@ fn search(value: &Y) -> Result<Search, String> {
             Ok(Search::Map(items))
         }
         Y::Sequence(list) => {
-            if list.iter().all(|v| !matches!(v, Y::Mapping(_) | Y::Sequence(_))) {
+            if list
+                .iter()
+                .all(|v| !matches!(v, Y::Mapping(_) | Y::Sequence(_)))
+            {
                 Ok(Search::Map(vec![item("", value)?]))
             } else {
-                Ok(Search::AnyOf(list.iter().map(search).collect::<Result<_, _>>()?))
+                Ok(Search::AnyOf(
+                    list.iter().map(search).collect::<Result<_, _>>()?,
+                ))
             }
         }
         Y::Null => Err("empty selection".into()),
@@ -314,7 +325,9 @@ pub fn rule(doc: &Y) -> Result<Rule, String> {
     let mut selections = Vec::new();
     let mut condition_value = None;
     for (k, v) in det {
-        let name = k.as_str().ok_or_else(|| format!("selection name {k:?} is not text"))?;
+        let name = k
+            .as_str()
+            .ok_or_else(|| format!("selection name {k:?} is not text"))?;
         match name {
             "condition" => condition_value = Some(v),
             "timeframe" => {}
@@ -371,7 +384,10 @@ mod tests {
         let v = base64_offsets(b"http://");
         for prefix in ["", "a", "ab", "abc"] {
             let enc = STANDARD.encode(format!("{prefix}http://x").as_bytes());
-            assert!(v.iter().any(|x| enc.contains(x.as_str())), "{prefix}: {enc} {v:?}");
+            assert!(
+                v.iter().any(|x| enc.contains(x.as_str())),
+                "{prefix}: {enc} {v:?}"
+            );
         }
     }
 }

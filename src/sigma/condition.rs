@@ -61,14 +61,22 @@ fn lex(text: &str) -> Result<Vec<Tok>, String> {
             "not" => Tok::Not,
             "near" => return Err("'near' in condition is not supported".into()),
             "1" | "any" | "all"
-                if words.get(i + 1).is_some_and(|n| n.eq_ignore_ascii_case("of")) =>
+                if words
+                    .get(i + 1)
+                    .is_some_and(|n| n.eq_ignore_ascii_case("of")) =>
             {
                 i += 1;
-                if lower == "all" { Tok::AllOf } else { Tok::OneOf }
+                if lower == "all" {
+                    Tok::AllOf
+                } else {
+                    Tok::OneOf
+                }
             }
             _ => {
                 if w.chars().all(|c| c.is_ascii_digit()) {
-                    return Err(format!("'{w} of' is not supported (only '1 of' and 'all of')"));
+                    return Err(format!(
+                        "'{w} of' is not supported (only '1 of' and 'all of')"
+                    ));
                 }
                 Tok::Ident(w.to_string())
             }
@@ -121,7 +129,11 @@ impl Parser<'_> {
             self.pos += 1;
             items.push(self.and()?);
         }
-        Ok(if items.len() == 1 { items.remove(0) } else { Cond::Or(items) })
+        Ok(if items.len() == 1 {
+            items.remove(0)
+        } else {
+            Cond::Or(items)
+        })
     }
 
     fn and(&mut self) -> Result<Cond, String> {
@@ -130,7 +142,11 @@ impl Parser<'_> {
             self.pos += 1;
             items.push(self.not()?);
         }
-        Ok(if items.len() == 1 { items.remove(0) } else { Cond::And(items) })
+        Ok(if items.len() == 1 {
+            items.remove(0)
+        } else {
+            Cond::And(items)
+        })
     }
 
     fn not(&mut self) -> Result<Cond, String> {
@@ -180,7 +196,11 @@ impl Parser<'_> {
                 if picked.is_empty() {
                     return Err(format!("'{pattern}' in condition matches no selection"));
                 }
-                Ok(if q == Tok::OneOf { Cond::Or(picked) } else { Cond::And(picked) })
+                Ok(if q == Tok::OneOf {
+                    Cond::Or(picked)
+                } else {
+                    Cond::And(picked)
+                })
             }
             Some(t) => Err(format!("unexpected {t:?} in condition")),
             None => Err("condition ends too early".into()),
@@ -228,7 +248,10 @@ mod tests {
     use super::*;
 
     fn names() -> Vec<String> {
-        ["a", "b", "c", "sel_1", "sel_2"].iter().map(|s| s.to_string()).collect()
+        ["a", "b", "c", "sel_1", "sel_2"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect()
     }
 
     #[test]

@@ -5,10 +5,10 @@
 
 use std::borrow::Cow;
 
+use super::Why;
 use super::condition::Cond;
 use super::fields::FieldKey;
 use super::matcher::Matcher;
-use super::Why;
 use crate::model::{Event, Value};
 
 /// One `Field|modifiers: values` entry, or a keyword list (no field).

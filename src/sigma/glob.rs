@@ -226,7 +226,13 @@ mod tests {
 
     #[test]
     fn wildcards_and_escapes() {
-        let g = Glob::new(r"C:\Program Files\WindowsApps\\*\AppxManifest.xml", false, false, false, false);
+        let g = Glob::new(
+            r"C:\Program Files\WindowsApps\\*\AppxManifest.xml",
+            false,
+            false,
+            false,
+            false,
+        );
         assert!(g.is_match(r"c:\program files\windowsapps\x_1\appxmanifest.XML"));
         assert!(!g.is_match(r"C:\Program Files\WindowsApps*\AppxManifest.xml"));
         let g = Glob::new(r"Star\*App?1", false, false, false, false);

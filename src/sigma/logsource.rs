@@ -150,10 +150,9 @@ fn service(name: &str) -> Option<LogsourcePred> {
 /// The events of a Windows `category:`; `None` when unknown.
 fn category(name: &str) -> Option<LogsourcePred> {
     Some(match name {
-        "process_creation" => LogsourcePred::AnyOf(vec![
-            sysmon(&[1]),
-            channels(&["Security"], &[], &[4688]),
-        ]),
+        "process_creation" => {
+            LogsourcePred::AnyOf(vec![sysmon(&[1]), channels(&["Security"], &[], &[4688])])
+        }
         "file_change" => sysmon(&[2]),
         "network_connection" => sysmon(&[3]),
         "sysmon_status" => sysmon(&[4, 16]),

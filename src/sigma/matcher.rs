@@ -84,11 +84,19 @@ fn float_of(v: &Value) -> Option<f64> {
 fn in_cidr(ip: IpAddr, net: IpAddr, bits: u8) -> bool {
     match (ip, net) {
         (IpAddr::V4(a), IpAddr::V4(n)) => {
-            let mask = if bits == 0 { 0 } else { u32::MAX << (32 - u32::from(bits.min(32))) };
+            let mask = if bits == 0 {
+                0
+            } else {
+                u32::MAX << (32 - u32::from(bits.min(32)))
+            };
             u32::from(a) & mask == u32::from(n) & mask
         }
         (IpAddr::V6(a), IpAddr::V6(n)) => {
-            let mask = if bits == 0 { 0 } else { u128::MAX << (128 - u32::from(bits.min(128))) };
+            let mask = if bits == 0 {
+                0
+            } else {
+                u128::MAX << (128 - u32::from(bits.min(128)))
+            };
             u128::from(a) & mask == u128::from(n) & mask
         }
         _ => false,
@@ -137,10 +145,11 @@ impl Matcher {
             },
             Matcher::Bool(b) => match v {
                 Value::Bool(x) => x == b,
-                other_value => other_value
-                    .to_text()
-                    .trim()
-                    .eq_ignore_ascii_case(if *b { "true" } else { "false" }),
+                other_value => other_value.to_text().trim().eq_ignore_ascii_case(if *b {
+                    "true"
+                } else {
+                    "false"
+                }),
             },
             Matcher::Regex(re) => re.is_match(&v.to_text()),
             Matcher::Compare(op, n) => float_of(v).is_some_and(|x| match op {
@@ -168,10 +177,7 @@ impl Matcher {
                 let (a, b) = if *cased {
                     (a, b)
                 } else {
-                    (
-                        Cow::Owned(a.to_lowercase()),
-                        Cow::Owned(b.to_lowercase()),
-                    )
+                    (Cow::Owned(a.to_lowercase()), Cow::Owned(b.to_lowercase()))
                 };
                 match (starts, ends) {
                     (true, true) => a.contains(b.as_ref()),
