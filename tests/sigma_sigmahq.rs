@@ -1,8 +1,7 @@
 //! The whole SigmaHQ rule set in ../shared/sigmahq/rules* must load (≥ 99.5 %), and every rule
 //! with a regression EVTX must fire on it as often as its `info.yml` says.
 //!
-//! EVTX records are read with the evtx crate and converted by the test helper until the
-//! lead's `appxview::ingest` lands on main.
+//! EVTX files are read with the crate's own ingest (`appxview::ingest::read_path`).
 
 mod sigma_support;
 
