@@ -167,7 +167,9 @@ impl Value {
                 .map(serde_json::Value::Number)
                 .unwrap_or(serde_json::Value::Null),
             Value::Str(s) => serde_json::Value::String(s.to_string()),
-            Value::List(items) => serde_json::Value::Array(items.iter().map(Value::to_json).collect()),
+            Value::List(items) => {
+                serde_json::Value::Array(items.iter().map(Value::to_json).collect())
+            }
         }
     }
 

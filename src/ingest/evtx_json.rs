@@ -1,0 +1,302 @@
+//! The evtx crate's JSON shape (`{"Event":{"System":…,"EventData":…}}`) → [`Event`].
+//!
+//! Shared by the EVTX reader (the crate renders every record in this shape) and by the JSON
+//! reader (`evtx_dump -o json/jsonl` exports). Accepts both attribute layouts: the default
+//! `"#attributes"` objects and `--separate-json-attributes` siblings (`Provider_attributes`).
+//! Knows nothing about files, threads or egui.
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use serde_json::{Map, Value as Json};
+
+use crate::model::{Event, EventTime, Sym, Value};
+
+/// Why a JSON document is not an event of this shape.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NotAnEvent(pub String);
+
+/// True when `doc` looks like the evtx crate's JSON (`{"Event":{"System":…}}`).
+pub fn is_evtx_json(doc: &Json) -> bool {
+    doc.get("Event")
+        .and_then(|e| e.get("System"))
+        .is_some_and(Json::is_object)
+}
+
+/// Converts one evtx-crate JSON document. `source`, `position` and `locator` are left at
+/// their defaults for the caller to fill in.
+pub fn event_from_evtx_json(doc: &Json) -> Result<Event, NotAnEvent> {
+    let root = doc
+        .get("Event")
+        .and_then(Json::as_object)
+        .ok_or_else(|| NotAnEvent("no \"Event\" object".to_owned()))?;
+    let system = root
+        .get("System")
+        .and_then(Json::as_object)
+        .ok_or_else(|| NotAnEvent("no \"Event.System\" object".to_owned()))?;
+
+    let mut event = Event {
+        provider: Sym::new(attr_str(system, "Provider", "Name").unwrap_or_default()),
+        event_id: element_text(system, "EventID").and_then(event_id_from_json),
+        version: element_text(system, "Version").and_then(small_uint),
+        level: element_text(system, "Level").and_then(small_uint),
+        task: element_text(system, "Task").and_then(small_uint),
+        opcode: element_text(system, "Opcode").and_then(small_uint),
+        keywords: element_text(system, "Keywords").and_then(keywords_from_json),
+        record_id: element_text(system, "EventRecordID").and_then(uint_from_json),
+        channel: Sym::new(
+            element_text(system, "Channel")
+                .and_then(Json::as_str)
+                .unwrap_or(""),
+        ),
+        computer: Sym::new(
+            element_text(system, "Computer")
+                .and_then(Json::as_str)
+                .unwrap_or(""),
+        ),
+        user_sid: attr_str(system, "Security", "UserID").map(Sym::new),
+        process_id: attr(system, "Execution", "ProcessID").and_then(small_uint),
+        thread_id: attr(system, "Execution", "ThreadID").and_then(small_uint),
+        activity_id: attr_str(system, "Correlation", "ActivityID").map(Into::into),
+        time: match attr(system, "TimeCreated", "SystemTime") {
+            Some(Json::String(text)) => parse_time(text),
+            Some(other) => EventTime::Invalid(other.to_string().into()),
+            None => EventTime::Missing,
+        },
+        ..Event::default()
+    };
+
+    if let Some(data) = root.get("EventData") {
+        flatten_event_data(data, &mut event.fields);
+    }
+    if let Some(user_data) = root.get("UserData") {
+        flatten_user_data(user_data, &mut event.fields);
+    }
+    if let Some(message) = root
+        .get("RenderingInfo")
+        .and_then(|r| r.get("Message"))
+        .and_then(Json::as_str)
+    {
+        event.message = Some(message.into());
+    }
+    Ok(event)
+}
+
+/// The text of a System element: `"EventID": 400` or `"EventID": {"#text": 400, …}`.
+fn element_text<'a>(system: &'a Map<String, Json>, name: &str) -> Option<&'a Json> {
+    match system.get(name)? {
+        Json::Object(obj) => obj.get("#text"),
+        Json::Null => None,
+        other => Some(other),
+    }
+}
+
+/// An attribute of a System element in either layout.
+fn attr<'a>(system: &'a Map<String, Json>, element: &str, name: &str) -> Option<&'a Json> {
+    let nested = system
+        .get(element)
+        .and_then(|e| e.get("#attributes"))
+        .and_then(|a| a.get(name));
+    nested
+        .or_else(|| {
+            system
+                .get(&format!("{element}_attributes"))
+                .and_then(|a| a.get(name))
+        })
+        .filter(|v| !v.is_null())
+}
+
+fn attr_str<'a>(system: &'a Map<String, Json>, element: &str, name: &str) -> Option<&'a str> {
+    attr(system, element, name).and_then(Json::as_str)
+}
+
+/// EventID as a number, a decimal string or a whole float; anything else (hex text, 400.5,
+/// garbage) is not an event id.
+pub fn event_id_from_json(value: &Json) -> Option<u32> {
+    match value {
+        Json::Number(n) => n
+            .as_u64()
+            .or_else(|| {
+                n.as_f64()
+                    .filter(|f| f.fract() == 0.0 && *f >= 0.0)
+                    .map(|f| f as u64)
+            })
+            .and_then(|u| u32::try_from(u).ok()),
+        Json::String(s) => s.trim().parse().ok(),
+        Json::Object(obj) => obj.get("#text").and_then(event_id_from_json),
+        _ => None,
+    }
+}
+
+fn uint_from_json(value: &Json) -> Option<u64> {
+    match value {
+        Json::Number(n) => n.as_u64(),
+        Json::String(s) => {
+            let s = s.trim();
+            match s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
+                Some(hex) => u64::from_str_radix(hex, 16).ok(),
+                None => s.parse().ok(),
+            }
+        }
+        _ => None,
+    }
+}
+
+fn small_uint<T: TryFrom<u64>>(value: &Json) -> Option<T> {
+    uint_from_json(value).and_then(|u| T::try_from(u).ok())
+}
+
+/// Keywords: the crate writes a hex string, other producers a decimal (possibly negative,
+/// as .NET's Int64 prints a mask with bit 63 set).
+pub fn keywords_from_json(value: &Json) -> Option<u64> {
+    match value {
+        Json::Number(n) => n.as_u64().or_else(|| n.as_i64().map(|i| i as u64)),
+        Json::String(s) => {
+            let s = s.trim();
+            uint_from_json(value).or_else(|| s.parse::<i64>().ok().map(|i| i as u64))
+        }
+        _ => None,
+    }
+}
+
+/// Parses System TimeCreated text into a UTC instant, an ambiguous local time or `Invalid`.
+pub fn parse_time(text: &str) -> EventTime {
+    let trimmed = text.trim();
+    if trimmed.is_empty() {
+        return EventTime::Invalid(text.into());
+    }
+    if let Ok(t) = DateTime::parse_from_rfc3339(trimmed) {
+        return EventTime::Utc(t.with_timezone(&Utc));
+    }
+    // `2024-03-05 09:41:27.123Z` and other near-RFC 3339 spellings.
+    let spaced = trimmed.replacen(' ', "T", 1);
+    if let Ok(t) = DateTime::parse_from_rfc3339(&spaced) {
+        return EventTime::Utc(t.with_timezone(&Utc));
+    }
+    for format in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S"] {
+        if let Ok(naive) = NaiveDateTime::parse_from_str(&spaced, format) {
+            return EventTime::NoZone(naive.and_utc());
+        }
+    }
+    EventTime::Invalid(text.into())
+}
+
+/// EventData: named values, or unnamed `Data` values (classic providers) kept as `Data`.
+fn flatten_event_data(data: &Json, fields: &mut Vec<(Sym, Value)>) {
+    let Json::Object(obj) = data else {
+        if !data.is_null() {
+            fields.push((Sym::new("Data"), Value::from_json(data)));
+        }
+        return;
+    };
+    for (name, value) in obj {
+        if name == "#attributes" {
+            continue;
+        }
+        match (name.as_str(), value) {
+            // `<Data>a</Data><Data>b</Data>` without names.
+            ("Data", Json::Object(inner)) if inner.contains_key("#text") => {
+                let text = inner.get("#text").unwrap_or(&Json::Null);
+                fields.push((Sym::new("Data"), Value::from_json(text)));
+            }
+            (_, Json::Object(_)) => flatten_object(name, value, fields),
+            _ => fields.push((Sym::new(name), Value::from_json(value))),
+        }
+    }
+}
+
+/// UserData has one child element (the provider's own schema); its leaves become fields
+/// named by their path below that child.
+fn flatten_user_data(data: &Json, fields: &mut Vec<(Sym, Value)>) {
+    match data {
+        Json::Object(obj) => {
+            for (child_name, child) in obj {
+                if child_name == "#attributes" {
+                    continue;
+                }
+                match child {
+                    Json::Object(inner) => {
+                        for (name, value) in inner {
+                            if name == "#attributes" {
+                                continue;
+                            }
+                            flatten_object(name, value, fields);
+                        }
+                    }
+                    other => fields.push((Sym::new(child_name), Value::from_json(other))),
+                }
+            }
+        }
+        Json::Null => {}
+        other => fields.push((Sym::new("UserData"), Value::from_json(other))),
+    }
+}
+
+/// Nested objects become dotted names; `#text` is the element's own value.
+fn flatten_object(prefix: &str, value: &Json, fields: &mut Vec<(Sym, Value)>) {
+    match value {
+        Json::Object(obj) => {
+            for (name, inner) in obj {
+                if name == "#attributes" {
+                    continue;
+                }
+                if name == "#text" {
+                    fields.push((Sym::new(prefix), Value::from_json(inner)));
+                } else {
+                    flatten_object(&format!("{prefix}.{name}"), inner, fields);
+                }
+            }
+        }
+        other => fields.push((Sym::new(prefix), Value::from_json(other))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_attribute_layouts_give_the_same_header() {
+        let nested = serde_json::json!({"Event":{"System":{
+            "Provider":{"#attributes":{"Name":"P"}},
+            "EventID":{"#attributes":{"Qualifiers":0},"#text":400},
+            "TimeCreated":{"#attributes":{"SystemTime":"2016-02-13T17:21:57.2276904Z"}},
+            "Execution":{"#attributes":{"ProcessID":5,"ThreadID":6}}}}});
+        let separate = serde_json::json!({"Event":{"System":{
+            "Provider_attributes":{"Name":"P"},
+            "EventID":400, "EventID_attributes":{"Qualifiers":0},
+            "TimeCreated_attributes":{"SystemTime":"2016-02-13T17:21:57.2276904Z"},
+            "Execution_attributes":{"ProcessID":5,"ThreadID":6}}}});
+        let a = event_from_evtx_json(&nested).unwrap();
+        let b = event_from_evtx_json(&separate).unwrap();
+        assert_eq!(a, b);
+        assert_eq!(a.provider.as_str(), "P");
+        assert_eq!(a.event_id, Some(400));
+        assert_eq!(a.process_id, Some(5));
+        assert!(matches!(a.time, EventTime::Utc(_)));
+    }
+
+    #[test]
+    fn odd_event_ids() {
+        use serde_json::json;
+        assert_eq!(event_id_from_json(&json!("400")), Some(400));
+        assert_eq!(event_id_from_json(&json!(400.0)), Some(400));
+        assert_eq!(event_id_from_json(&json!("0x190")), None);
+        assert_eq!(event_id_from_json(&json!(400.5)), None);
+        assert_eq!(event_id_from_json(&json!(null)), None);
+    }
+
+    #[test]
+    fn times() {
+        assert!(matches!(
+            parse_time("0000-00-00T00:00:00.0000000Z"),
+            EventTime::Invalid(_)
+        ));
+        assert!(matches!(
+            parse_time("2024-03-05T09:41:27"),
+            EventTime::NoZone(_)
+        ));
+        assert_eq!(
+            parse_time("2024-03-05T10:41:27+01:00"),
+            parse_time("2024-03-05T09:41:27Z")
+        );
+    }
+}

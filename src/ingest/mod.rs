@@ -1,0 +1,136 @@
+//! Files in, [`Event`]s out: recognises what a file holds by its content (never its
+//! extension) and hands it to the EVTX or JSON reader.
+//!
+//! Readers push events in batches into a [`Sink`] (which may stop the load by returning
+//! `false`) and record every problem as a [`Warning`] naming the file and where in it. A bad
+//! record, line or chunk never aborts the file. This module starts no threads (the evtx crate
+//! runs its own chunk pool inside [`evtx::read_evtx`]) and knows nothing about egui.
+
+pub mod evtx;
+pub mod evtx_json;
+pub mod json;
+
+use std::fs::File;
+use std::io::Read;
+use std::path::Path;
+
+use crate::model::{Event, Source, SourceId};
+
+/// How far a load has got.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Progress {
+    /// Bytes of the file dealt with so far (an estimate for EVTX: whole chunks).
+    pub done_bytes: u64,
+    /// The file's size.
+    pub total_bytes: u64,
+    /// Records read so far.
+    pub records: u64,
+}
+
+impl Progress {
+    /// 0.0 to 1.0.
+    pub fn fraction(&self) -> f32 {
+        if self.total_bytes == 0 {
+            0.0
+        } else {
+            (self.done_bytes as f64 / self.total_bytes as f64).clamp(0.0, 1.0) as f32
+        }
+    }
+}
+
+/// Receives events in batches. Returning `false` stops the load (cancel, memory budget).
+pub type Sink<'a> = dyn FnMut(Vec<Event>, Progress) -> bool + 'a;
+
+/// Settings for one load.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ReadOptions {
+    /// Threads for the evtx crate's chunk pool (0 = one per core).
+    pub evtx_threads: usize,
+}
+
+impl Default for ReadOptions {
+    fn default() -> Self {
+        ReadOptions { evtx_threads: 0 }
+    }
+}
+
+/// A whole file read into memory (for tests, `scan` and `inspect`).
+#[derive(Debug)]
+pub struct FileLoad {
+    pub source: Source,
+    pub events: Vec<Event>,
+}
+
+/// Events are handed to the sink in batches of about this many.
+pub const BATCH: usize = 2048;
+
+/// Reads `path` completely. Problems are in `source.warnings` / `source.error`.
+pub fn read_path(path: &Path, source: SourceId) -> FileLoad {
+    let mut events = Vec::new();
+    let info = stream_path(path, source, ReadOptions::default(), &mut |batch, _| {
+        events.extend(batch);
+        true
+    });
+    FileLoad {
+        source: info,
+        events,
+    }
+}
+
+/// What the first bytes of a file say it is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Content {
+    Evtx,
+    Text,
+}
+
+/// Reads `path`, pushing events into `sink`; returns what was learnt about the file.
+pub fn stream_path(
+    path: &Path,
+    source: SourceId,
+    options: ReadOptions,
+    sink: &mut Sink<'_>,
+) -> Source {
+    let mut info = Source::new(path.to_path_buf());
+    match sniff(path) {
+        Ok(Content::Evtx) => evtx::read_evtx(path, source, options, &mut info, sink),
+        Ok(Content::Text) => json::read_json(path, source, &mut info, sink),
+        Err(message) => info.error = Some(message),
+    }
+    info
+}
+
+/// Looks at the first bytes: the EVTX magic, or text that might be JSON.
+fn sniff(path: &Path) -> Result<Content, String> {
+    let mut file = File::open(path).map_err(|e| format!("cannot open: {e}"))?;
+    let mut head = [0u8; 8];
+    let mut filled = 0;
+    while filled < head.len() {
+        match file.read(&mut head[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) => return Err(format!("cannot read: {e}")),
+        }
+    }
+    if filled == 0 {
+        return Err("empty file (0 bytes)".to_owned());
+    }
+    if head[..filled].starts_with(b"ElfFile\0") {
+        return Ok(Content::Evtx);
+    }
+    if head[..filled].starts_with(b"ElfFi") {
+        return Ok(Content::Evtx);
+    }
+    let is_text_start = matches!(head[0], b'{' | b'[' | b' ' | b'\t' | b'\r' | b'\n' | b'R')
+        || head[..filled].starts_with(&[0xEF, 0xBB, 0xBF])
+        || head[..filled].starts_with(&[0xFF, 0xFE])
+        || head[..filled].starts_with(&[0xFE, 0xFF]);
+    if is_text_start {
+        Ok(Content::Text)
+    } else {
+        Err(format!(
+            "unrecognised content: not an EVTX file (magic ElfFile missing) and not JSON (starts with {:02X?})",
+            &head[..filled]
+        ))
+    }
+}
