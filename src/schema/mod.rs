@@ -4,4 +4,8 @@
 //! Knows only what `/work/shared/schema` (compiled into `assets/schema/catalogue.json`) knows;
 //! events and values outside it are reported as unknown, never guessed.
 
+pub mod catalogue;
+pub mod decode;
+pub mod detail;
+pub mod message;
 pub mod package;
