@@ -217,7 +217,17 @@ fn directed(ordering: Ordering, ascending: bool) -> Ordering {
 /// The "Operation / summary" cell: the deployment operation, else the first text field.
 pub fn summary(event: &Event) -> String {
     if let Some(op) = event.field("DeploymentOperation") {
-        return format!("Operation {}", op.to_text());
+        let name = crate::schema::decode::decode(
+            event.provider.as_str(),
+            event.event_id.unwrap_or(0),
+            "DeploymentOperation",
+            op,
+        )
+        .and_then(|d| d.text());
+        return match name {
+            Some(name) => name,
+            None => format!("Operation {}", op.to_text()),
+        };
     }
     for name in [
         "Path",
@@ -250,7 +260,10 @@ pub fn result_code(event: &Event) -> String {
         "Error",
     ] {
         if let Some(value) = event.field(name) {
-            return value.to_text().into_owned();
+            return match crate::schema::decode::hresult(value) {
+                Some(info) => format!("{:#010X} {}", info.code, info.symbol),
+                None => value.to_text().into_owned(),
+            };
         }
     }
     String::new()

@@ -6,12 +6,15 @@ use eframe::egui;
 use super::severity_color;
 use crate::export::event_json;
 use crate::model::{Row, level_name};
+use crate::schema::detail::EventDetail;
 use crate::store::Store;
 
-/// The raw event of the last selected row, so the file is read once per selection.
+/// The explained and raw event of the last selected row, built once per selection.
 #[derive(Default)]
 pub struct RawCache {
     row: Option<Row>,
+    detail: Option<EventDetail>,
+    raw_row: Option<Row>,
     text: String,
 }
 
@@ -119,7 +122,7 @@ pub(super) fn detail_ui(ui: &mut egui::Ui, store: &Store, row: Row, raw: &mut Ra
                     };
                     ui.colored_label(
                         severity_color(rule.level),
-                        format!("⚠ [{}] {}", rule.level, rule.title),
+                        format!("!! [{}] {}", rule.level, rule.title),
                     );
                     for why in &detection.why {
                         let text = if why.field.is_empty() {
@@ -135,36 +138,20 @@ pub(super) fn detail_ui(ui: &mut egui::Ui, store: &Store, row: Row, raw: &mut Ra
                 }
             }
 
-            ui.separator();
-            ui.strong(format!("EventData ({} fields)", event.fields.len()));
-            egui::Grid::new("fields")
-                .num_columns(3)
-                .striped(true)
-                .show(ui, |ui| {
-                    ui.strong("Name");
-                    ui.strong("Type");
-                    ui.strong("Value");
-                    ui.end_row();
-                    for (name, value) in &event.fields {
-                        ui.label(name.as_str());
-                        ui.label(value.kind());
-                        ui.add(egui::Label::new(value.to_text().into_owned()).wrap());
-                        ui.end_row();
-                    }
-                });
-
-            if let Some(message) = &event.message {
-                ui.separator();
-                ui.strong("Message (from the input)");
-                ui.add(egui::Label::new(message.as_ref()).wrap());
+            if raw.row != Some(row) || raw.detail.is_none() {
+                raw.row = Some(row);
+                raw.detail = Some(EventDetail::build(event));
+            }
+            if let Some(detail) = &raw.detail {
+                fields_ui(ui, detail);
             }
 
             ui.separator();
             egui::CollapsingHeader::new("Raw event (JSON)")
                 .default_open(false)
                 .show(ui, |ui| {
-                    if raw.row != Some(row) {
-                        raw.row = Some(row);
+                    if raw.raw_row != Some(row) {
+                        raw.raw_row = Some(row);
                         raw.text = raw_text(store, row);
                     }
                     if ui.button("Copy").clicked() {
@@ -187,4 +174,81 @@ fn raw_text(store: &Store, row: Row) -> String {
         .and_then(|source| crate::ingest::raw_event(source, event).ok())
         .unwrap_or_else(|| event_json(store, row));
     serde_json::to_string_pretty(&value).unwrap_or_default()
+}
+
+/// Message, package and the typed, decoded fields table.
+fn fields_ui(ui: &mut egui::Ui, detail: &EventDetail) {
+    ui.separator();
+    ui.strong("Message");
+    match &detail.message {
+        Some(message) => {
+            ui.add(egui::Label::new(message.as_str()).wrap());
+        }
+        None => {
+            ui.weak(detail.message_note.clone().unwrap_or_default());
+        }
+    }
+    if let Some(package) = &detail.package {
+        ui.separator();
+        egui::Grid::new("package").num_columns(2).show(ui, |ui| {
+            for (name, value) in [
+                ("Package name", package.name.clone()),
+                ("Version", package.version.clone()),
+                ("Architecture", package.architecture.clone()),
+                ("Resource id", package.resource_id.clone()),
+                ("Publisher id", package.publisher_id.clone()),
+                ("Family name", package.family_name()),
+            ] {
+                ui.label(name);
+                ui.label(value);
+                ui.end_row();
+            }
+        });
+    }
+    ui.separator();
+    ui.strong(format!("EventData ({} fields)", detail.fields.len()));
+    if !detail.builds.is_empty() {
+        ui.weak(format!(
+            "Field set of Windows builds: {}",
+            detail.builds.join(", ")
+        ));
+    }
+    egui::Grid::new("fields")
+        .num_columns(4)
+        .striped(true)
+        .show(ui, |ui| {
+            ui.strong("Name");
+            ui.strong("Type");
+            ui.strong("Value");
+            ui.strong("Meaning");
+            ui.end_row();
+            for field in &detail.fields {
+                let extra = detail.extra_fields.contains(&field.name);
+                ui.label(&field.name);
+                match &field.declared_type {
+                    Some(t) => ui.label(t),
+                    None if extra => ui.weak("not in schema"),
+                    None => ui.weak(field.value.kind()),
+                };
+                let value = crate::filter::one_line(&field.value.to_text(), 4000);
+                ui.add(egui::Label::new(value).wrap());
+                let meaning = match &field.decoded {
+                    Some(decoded) => match decoded.text() {
+                        Some(text) if field.inferred => format!("{text} (inferred)"),
+                        Some(text) => text,
+                        None => "unknown value".to_owned(),
+                    },
+                    None => String::new(),
+                };
+                ui.add(egui::Label::new(meaning).wrap());
+                ui.end_row();
+            }
+            for name in &detail.missing_fields {
+                ui.weak(name);
+                ui.weak("missing");
+                ui.weak("declared by the schema, absent in this event (older build?)");
+                ui.label("");
+                ui.end_row();
+            }
+        });
 }

@@ -38,7 +38,7 @@ pub(super) fn events_table_ui(
             for column in Column::ALL {
                 header.col(|ui| {
                     let arrow = if sort.column == column {
-                        if sort.ascending { " ⏶" } else { " ⏷" }
+                        if sort.ascending { " ^" } else { " v" }
                     } else {
                         ""
                     };
@@ -73,7 +73,7 @@ pub(super) fn events_table_ui(
                         if let Some(tint) = tint {
                             ui.painter().rect_filled(ui.max_rect(), 0.0, tint);
                         }
-                        ui.add(egui::Label::new(text).truncate());
+                        ui.add(egui::Label::new(text).truncate().selectable(false));
                     });
                 };
                 cell(&mut row, event.time.display());
@@ -114,9 +114,13 @@ pub(super) fn events_table_ui(
                             .collect();
                         ui.colored_label(
                             severity_color(level),
-                            format!("⚠ {}", level.to_string().to_uppercase()),
+                            format!("!! {}", level.to_string().to_uppercase()),
                         );
-                        ui.add(egui::Label::new(titles.join(", ")).truncate());
+                        ui.add(
+                            egui::Label::new(titles.join(", "))
+                                .truncate()
+                                .selectable(false),
+                        );
                     }
                 });
                 if row.response().clicked() {

@@ -110,7 +110,7 @@ pub(super) fn filter_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Acti
                 .map(|r| r.title.clone())
                 .unwrap_or_default();
             if ui
-                .button(format!("Rule: {title} ✖"))
+                .button(format!("Rule: {title} (clear)"))
                 .on_hover_text("Show hits of every rule again")
                 .clicked()
             {
