@@ -6,4 +6,5 @@
 //! Only `jobs` starts threads; only `ui` knows egui. See ARCHITECTURE.md.
 
 pub mod appx;
+pub mod evtx_writer;
 pub mod model;
