@@ -20,6 +20,7 @@
 
 mod binxml;
 mod chunk;
+pub mod events;
 mod record;
 pub mod synth;
 
