@@ -9,7 +9,8 @@ use appxview::evtx_writer::synth::{
 };
 
 fn main() -> ExitCode {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/samples/appx-demo-synthetic.evtx");
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/samples/appx-demo-synthetic.evtx");
     let bytes = match write_demo_sample(&path) {
         Ok(bytes) => bytes,
         Err(e) => {
@@ -23,9 +24,16 @@ fn main() -> ExitCode {
     for (i, (label, event)) in events.iter().enumerate() {
         let id = i + 1;
         let what = match label {
-            Some(k) => format!("{} -> {}", DEMO_POSITIVES[*k].0, DEMO_POSITIVES[*k].1.join(", ")),
-            None if event.event_id == Some(412) && event.provider.as_str().contains("AppXDeployment") => {
-                "event 412 (AppLocker block) -> win_appxdeployment_server_applocker_block".to_owned()
+            Some(k) => format!(
+                "{} -> {}",
+                DEMO_POSITIVES[*k].0,
+                DEMO_POSITIVES[*k].1.join(", ")
+            ),
+            None if event.event_id == Some(412)
+                && event.provider.as_str().contains("AppXDeployment") =>
+            {
+                "event 412 (AppLocker block) -> win_appxdeployment_server_applocker_block"
+                    .to_owned()
             }
             None => continue,
         };

@@ -3,12 +3,15 @@
 //! cases, the synthetic generator against the schema reference in ../shared, and the committed
 //! demo sample. All events here are made up (built in this file or by the synthetic generator).
 
+#![allow(clippy::unwrap_used)] // tests may unwrap
+
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
 
 use appxview::evtx_writer::events::{self, Origin, Package};
 use appxview::evtx_writer::synth::{
-    DEMO_BENIGN, DEMO_POSITIVES, DEMO_SEED, MALICIOUS_APPX_NAME, demo_events, synth_events, write_synthetic,
+    DEMO_BENIGN, DEMO_POSITIVES, DEMO_SEED, MALICIOUS_APPX_NAME, demo_events, synth_events,
+    write_synthetic,
 };
 use appxview::evtx_writer::{
     CHUNK_HEADER_SIZE, CHUNK_SIZE, EvtxWriter, FILE_HEADER_SIZE, MAX_RECORD_SIZE, write_events,
@@ -19,7 +22,9 @@ use evtx::{EvtxParser, ParserSettings};
 use serde_json::{Value as Json, json};
 
 fn shared(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared").join(rel)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared")
+        .join(rel)
 }
 
 /// Every record of `path` as (record id, JSON), failing on any error from the crate.
@@ -182,11 +187,17 @@ fn every_type_event() -> Event {
         (Sym::new("Hex32Zero"), Value::Str("0x0".into())),
         (Sym::new("Hex64"), Value::Str("0x4000000000000001".into())),
         (Sym::new("HexMax"), Value::Str("0xffffffffffffffff".into())),
-        (Sym::new("Text"), Value::Str("Contoso.App_1.0.0.0_x64__abcd1234efgh5".into())),
+        (
+            Sym::new("Text"),
+            Value::Str("Contoso.App_1.0.0.0_x64__abcd1234efgh5".into()),
+        ),
         (Sym::new("NotHex"), Value::Str("0xZZ".into())),
         (Sym::new("Empty"), Value::Str("".into())),
         (Sym::new("Nothing"), Value::Null),
-        (Sym::new("Unicode"), Value::Str("Zoë – 日本語 – emoji 😀🎉 – \"quotes\" <tag> & \\".into())),
+        (
+            Sym::new("Unicode"),
+            Value::Str("Zoë – 日本語 – emoji 😀🎉 – \"quotes\" <tag> & \\".into()),
+        ),
         (Sym::new("Multiline"), Value::Str("line1\r\n\tline2".into())),
     ];
     e
@@ -224,11 +235,24 @@ fn floats_are_real64_and_missing_system_fields_are_left_out() {
     let records = read_back(&path, true);
     let sys = &records[0].1["Event"]["System"];
     assert_eq!(sys["EventID"], json!(70_000));
-    for absent in ["Version", "Level", "Task", "Opcode", "Keywords", "TimeCreated"] {
+    for absent in [
+        "Version",
+        "Level",
+        "Task",
+        "Opcode",
+        "Keywords",
+        "TimeCreated",
+    ] {
         assert!(sys.get(absent).is_none(), "{absent} in {sys}");
     }
-    assert_eq!(sys["Correlation"]["#attributes"]["ActivityID"], json!("not a guid"));
-    assert_eq!(sys["Security"]["#attributes"]["UserID"], json!("DOMAIN\\not-a-sid"));
+    assert_eq!(
+        sys["Correlation"]["#attributes"]["ActivityID"],
+        json!("not a guid")
+    );
+    assert_eq!(
+        sys["Security"]["#attributes"]["UserID"],
+        json!("DOMAIN\\not-a-sid")
+    );
     assert_eq!(sys["Execution"], Json::Null);
     assert_eq!(sys["Channel"], Json::Null);
     assert_eq!(records[0].1["Event"]["EventData"]["Ratio"], json!("1.5"));
@@ -268,7 +292,10 @@ fn synthetic_events_of_every_schema_read_back_exactly() {
         ("Service Control Manager", 7036),
         ("PowerShell", 400),
     ] {
-        assert!(kinds.contains(&(provider.to_owned(), id)), "{provider} {id}");
+        assert!(
+            kinds.contains(&(provider.to_owned(), id)),
+            "{provider} {id}"
+        );
     }
 }
 
@@ -307,7 +334,11 @@ fn multi_chunk_file_reads_back_completely_and_in_order() {
         assert!(chunk[free..].iter().all(|&b| b == 0));
         let last = u32_at(44);
         let last_size = u32_at(last + 4);
-        assert_eq!(last + last_size, free, "chunk {c}: last record ends at the free space");
+        assert_eq!(
+            last + last_size,
+            free,
+            "chunk {c}: last record ends at the free space"
+        );
         assert_eq!(u32_at(free - 4), last_size, "size copy");
         next_first = u64_at(32) + 1;
     }
@@ -329,7 +360,10 @@ fn zero_events_make_a_valid_empty_log() {
 /// A made event with one string field of `len` characters.
 fn long_event(len: usize, ch: char) -> Event {
     let mut e = events::uri_added("x", &origin());
-    e.fields = vec![(Sym::new("Path"), Value::Str(ch.to_string().repeat(len).into()))];
+    e.fields = vec![(
+        Sym::new("Path"),
+        Value::Str(ch.to_string().repeat(len).into()),
+    )];
     e
 }
 
@@ -378,7 +412,11 @@ fn long_strings_and_a_record_that_nearly_fills_a_chunk() {
     };
     // Chunks 1 and 3 hold only the near-full record: less than 8 bytes stay unused.
     for c in [1, 3] {
-        assert!(CHUNK_SIZE - free_of(c) < 8, "free space {}", CHUNK_SIZE - free_of(c));
+        assert!(
+            CHUNK_SIZE - free_of(c) < 8,
+            "free space {}",
+            CHUNK_SIZE - free_of(c)
+        );
     }
     assert!(free_of(1) - CHUNK_HEADER_SIZE <= MAX_RECORD_SIZE);
     let records = read_back(&path, true);
@@ -424,9 +462,14 @@ fn lists_and_unnamed_data_become_data_elements() {
     write_events(&path, [&ps, &listed]).unwrap();
     let records = read_back(&path, true);
     assert_same(&records[0].1, &ps, 1);
-    let details = records[0].1["Event"]["EventData"]["Data"]["#text"][2].as_str().unwrap();
+    let details = records[0].1["Event"]["EventData"]["Data"]["#text"][2]
+        .as_str()
+        .unwrap();
     assert!(details.contains("HostApplication=powershell.exe -NoProfile"));
-    assert_eq!(records[1].1["Event"]["EventData"]["Data"]["#text"], json!(["a", 2]));
+    assert_eq!(
+        records[1].1["Event"]["EventData"]["Data"]["#text"],
+        json!(["a", 2])
+    );
 }
 
 /// (name, type) of the newest field list of `id` in a schema catalogue.
@@ -488,14 +531,54 @@ fn made_appx_events_follow_the_windows_11_schema_reference() {
     };
     let server = "Microsoft-Windows-AppXDeployment-Server";
     let cases = [
-        ("appxdeployment-server.json", server, 400, events::deployment_succeeded(&pkg, 1, &o)),
-        ("appxdeployment-server.json", server, 401, events::deployment_failed(&pkg, 1, 0x8007_3CFF, &o)),
-        ("appxdeployment-server.json", server, 404, events::deployment_error_summary(&pkg, 0x8007_3CF9, &o)),
-        ("appxdeployment-server.json", server, 603, events::deployment_started(1, "x", 8_388_608, 0, "p", &o)),
-        ("appxdeployment-server.json", server, 854, events::uri_added("x", &o)),
-        ("appxdeployment-server.json", server, 412, events::applocker_blocked("x", 0x8007_04EC, &o)),
-        ("appx-other-providers.json", "Microsoft-Windows-AppxPackagingOM", 157, events::signature_validated("CN=x", &o)),
-        ("appx-other-providers.json", "Microsoft-Windows-AppModel-Runtime", 201, events::desktop_process_created(1, "x", "y.exe", "App", &o)),
+        (
+            "appxdeployment-server.json",
+            server,
+            400,
+            events::deployment_succeeded(&pkg, 1, &o),
+        ),
+        (
+            "appxdeployment-server.json",
+            server,
+            401,
+            events::deployment_failed(&pkg, 1, 0x8007_3CFF, &o),
+        ),
+        (
+            "appxdeployment-server.json",
+            server,
+            404,
+            events::deployment_error_summary(&pkg, 0x8007_3CF9, &o),
+        ),
+        (
+            "appxdeployment-server.json",
+            server,
+            603,
+            events::deployment_started(1, "x", 8_388_608, 0, "p", &o),
+        ),
+        (
+            "appxdeployment-server.json",
+            server,
+            854,
+            events::uri_added("x", &o),
+        ),
+        (
+            "appxdeployment-server.json",
+            server,
+            412,
+            events::applocker_blocked("x", 0x8007_04EC, &o),
+        ),
+        (
+            "appx-other-providers.json",
+            "Microsoft-Windows-AppxPackagingOM",
+            157,
+            events::signature_validated("CN=x", &o),
+        ),
+        (
+            "appx-other-providers.json",
+            "Microsoft-Windows-AppModel-Runtime",
+            201,
+            events::desktop_process_created(1, "x", "y.exe", "App", &o),
+        ),
     ];
     for (file, provider, id, event) in cases {
         let want = schema_fields(file, provider, id);
@@ -505,15 +588,24 @@ fn made_appx_events_follow_the_windows_11_schema_reference() {
         let want_names: Vec<&str> = want.iter().map(|(n, _)| n.as_str()).collect();
         assert_eq!(names, want_names, "{provider} {id}");
         for ((name, value), (_, ty)) in event.fields.iter().zip(&want) {
-            assert!(fits_type(value, ty), "{provider} {id} {name}: {value:?} is no {ty}");
+            assert!(
+                fits_type(value, ty),
+                "{provider} {id} {name}: {value:?} is no {ty}"
+            );
         }
     }
     assert_eq!(
         events::deployment_succeeded(&pkg, 1, &o).field("HasFullTrust"),
         Some(&Value::Bool(true))
     );
-    assert_eq!(schema_fields("appxdeployment-server.json", server, 400).len(), 24);
-    assert_eq!(schema_fields("appxdeployment-server.json", server, 401).len(), 30);
+    assert_eq!(
+        schema_fields("appxdeployment-server.json", server, 400).len(),
+        24
+    );
+    assert_eq!(
+        schema_fields("appxdeployment-server.json", server, 401).len(),
+        30
+    );
 }
 
 #[test]
@@ -535,7 +627,10 @@ fn generator_is_deterministic_and_realistic() {
             let parts: Vec<&str> = name.split('_').collect();
             assert_eq!(parts.len(), 5, "{name}");
             assert_eq!(parts[1].split('.').count(), 4, "{name}");
-            assert!(["x64", "x86", "arm64", "neutral"].contains(&parts[2]), "{name}");
+            assert!(
+                ["x64", "x86", "arm64", "neutral"].contains(&parts[2]),
+                "{name}"
+            );
             assert_eq!(parts[4].len(), 13, "{name}");
         }
     }
@@ -546,7 +641,8 @@ fn rule_list(rule: &str, selection: &str, field: &str) -> Vec<String> {
     let path = shared(&format!(
         "sigmahq/rules/windows/builtin/appxdeployment_server/{rule}.yml"
     ));
-    let doc: serde_yaml::Value = serde_yaml::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let doc: serde_yaml::Value =
+        serde_yaml::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     let value = &doc["detection"][selection][field];
     match value {
         serde_yaml::Value::Sequence(items) => items
@@ -559,7 +655,9 @@ fn rule_list(rule: &str, selection: &str, field: &str) -> Vec<String> {
 }
 
 fn text(e: &Event, name: &str) -> String {
-    e.field(name).map(|v| v.to_text().into_owned()).unwrap_or_default()
+    e.field(name)
+        .map(|v| v.to_text().into_owned())
+        .unwrap_or_default()
 }
 
 /// Which of the demo's rules `e` fires, by simple checks of the rules' conditions (lists read
@@ -567,7 +665,8 @@ fn text(e: &Event, name: &str) -> String {
 fn fires(e: &Event) -> Vec<&'static str> {
     let server = e.provider.as_str() == "Microsoft-Windows-AppXDeployment-Server";
     let id = e.event_id.unwrap_or(0);
-    let contains_any = |value: &str, list: &[String]| list.iter().any(|s| value.contains(s.as_str()));
+    let contains_any =
+        |value: &str, list: &[String]| list.iter().any(|s| value.contains(s.as_str()));
     let mut out = Vec::new();
     if !server {
         return out;
@@ -575,15 +674,23 @@ fn fires(e: &Event) -> Vec<&'static str> {
     if id == 400 && e.field("HasFullTrust") == Some(&Value::Bool(true)) {
         let uri = text(e, "PackageSourceUri");
         let caller = text(e, "CallingProcess");
-        let filtered = rule_list("win_appxpackaging_server_full_trust_package_installation", "filter_main_legitpath", "PackageSourceUri|startswith")
-            .iter()
-            .any(|p| uri.starts_with(p.as_str()))
+        let filtered = rule_list(
+            "win_appxpackaging_server_full_trust_package_installation",
+            "filter_main_legitpath",
+            "PackageSourceUri|startswith",
+        )
+        .iter()
+        .any(|p| uri.starts_with(p.as_str()))
             || uri.starts_with("https://go.microsoft.com/fwlink/?linkid")
             || uri.contains(".cdn.microsoft.com")
             || uri.contains(".cdn.office.net/")
-            || rule_list("win_appxpackaging_server_full_trust_package_installation", "filter_main_callerprocess", "CallingProcess|startswith")
-                .iter()
-                .any(|p| caller.starts_with(p.as_str()))
+            || rule_list(
+                "win_appxpackaging_server_full_trust_package_installation",
+                "filter_main_callerprocess",
+                "CallingProcess|startswith",
+            )
+            .iter()
+            .any(|p| caller.starts_with(p.as_str()))
             || uri.starts_with("x-windowsupdate://")
             || text(e, "PackageFullName").starts_with("MicrosoftWindows.Client.");
         if !filtered {
@@ -593,7 +700,11 @@ fn fires(e: &Event) -> Vec<&'static str> {
     if (id == 400 || id == 401)
         && contains_any(
             &text(e, "PackageFullName"),
-            &rule_list("win_appxdeployment_server_mal_appx_names", "selection", "PackageFullName|contains"),
+            &rule_list(
+                "win_appxdeployment_server_mal_appx_names",
+                "selection",
+                "PackageFullName|contains",
+            ),
         )
     {
         out.push("win_appxdeployment_server_mal_appx_names");
@@ -606,17 +717,35 @@ fn fires(e: &Event) -> Vec<&'static str> {
     }
     if id == 854 {
         let path = text(e, "Path");
-        let sharing = rule_list("win_appxdeployment_server_appx_downloaded_from_file_sharing_domains", "selection", "Path|contains");
+        let sharing = rule_list(
+            "win_appxdeployment_server_appx_downloaded_from_file_sharing_domains",
+            "selection",
+            "Path|contains",
+        );
         if contains_any(&path, &sharing) {
             out.push("win_appxdeployment_server_appx_downloaded_from_file_sharing_domains");
         }
         let staging: Vec<String> = ["selection_paths_forward", "selection_paths_back"]
             .iter()
-            .flat_map(|s| rule_list("win_appxdeployment_server_appx_package_in_staging_directory", s, "Path|contains"))
+            .flat_map(|s| {
+                rule_list(
+                    "win_appxdeployment_server_appx_package_in_staging_directory",
+                    s,
+                    "Path|contains",
+                )
+            })
             .collect();
         assert!(!contains_any(&path, &staging), "staging path {path}");
-        let mut filters = rule_list("win_appxdeployment_server_uncommon_package_locations", "filter_main_generic", "Path|contains");
-        filters.extend(rule_list("win_appxdeployment_server_uncommon_package_locations", "filter_main_specific", "Path|contains"));
+        let mut filters = rule_list(
+            "win_appxdeployment_server_uncommon_package_locations",
+            "filter_main_generic",
+            "Path|contains",
+        );
+        filters.extend(rule_list(
+            "win_appxdeployment_server_uncommon_package_locations",
+            "filter_main_specific",
+            "Path|contains",
+        ));
         if !contains_any(&path, &filters) {
             out.push("win_appxdeployment_server_uncommon_package_locations");
         }
@@ -629,14 +758,19 @@ fn fires(e: &Event) -> Vec<&'static str> {
 
 #[test]
 fn demo_sample_is_reproducible_and_holds_the_labelled_positives() {
-    let committed = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/samples/appx-demo-synthetic.evtx");
+    let committed =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/samples/appx-demo-synthetic.evtx");
     let demo = demo_events(DEMO_BENIGN, DEMO_SEED);
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("demo.evtx");
     write_events(&path, demo.iter().map(|(_, e)| e)).unwrap();
     let fresh = std::fs::read(&path).unwrap();
     assert!(fresh.len() < 1 << 20, "under 1 MiB");
-    assert_eq!(fresh, std::fs::read(&committed).unwrap(), "rerun `cargo run --example make_demo_sample`");
+    assert_eq!(
+        fresh,
+        std::fs::read(&committed).unwrap(),
+        "rerun `cargo run --example make_demo_sample`"
+    );
 
     let records = read_back(&committed, true);
     assert_eq!(records.len(), demo.len());
@@ -647,7 +781,11 @@ fn demo_sample_is_reproducible_and_holds_the_labelled_positives() {
         match label {
             Some(k) => {
                 positives += 1;
-                assert_eq!(fired, DEMO_POSITIVES[*k].1, "positive {}", DEMO_POSITIVES[*k].0);
+                assert_eq!(
+                    fired, DEMO_POSITIVES[*k].1,
+                    "positive {}",
+                    DEMO_POSITIVES[*k].0
+                );
             }
             None if event.event_id == Some(412) => {
                 assert_eq!(fired, ["win_appxdeployment_server_applocker_block"]);
@@ -656,7 +794,10 @@ fn demo_sample_is_reproducible_and_holds_the_labelled_positives() {
         }
     }
     assert_eq!(positives, DEMO_POSITIVES.len());
-    assert!(demo.iter().any(|(_, e)| text(e, "PackageFullName").contains(MALICIOUS_APPX_NAME)));
+    assert!(
+        demo.iter()
+            .any(|(_, e)| text(e, "PackageFullName").contains(MALICIOUS_APPX_NAME))
+    );
 }
 
 /// `cargo test --release --test evtx_writer -- --ignored --nocapture write_speed`

@@ -163,7 +163,8 @@ impl<'o, 'n> Encoder<'o, 'n> {
 
     /// The fragment header that starts a record's BinXML (version 1.1, no flags).
     pub(crate) fn fragment_header(&mut self) {
-        self.out.extend_from_slice(&[token::FRAGMENT_HEADER, 1, 1, 0]);
+        self.out
+            .extend_from_slice(&[token::FRAGMENT_HEADER, 1, 1, 0]);
     }
 
     /// The EndOfStream token.
@@ -440,6 +441,7 @@ pub(crate) fn encode_sid(text: &str) -> Option<Vec<u8>> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)] // tests may unwrap
 mod tests {
     use super::*;
 
@@ -449,8 +451,7 @@ mod tests {
         assert_eq!(
             g,
             [
-                0x3d, 0x2c, 0x1b, 0x0a, 0, 0, 1, 0, 0xaa, 0xaa, 0x01, 0x23, 0x45, 0x67, 0x89,
-                0xab
+                0x3d, 0x2c, 0x1b, 0x0a, 0, 0, 1, 0, 0xaa, 0xaa, 0x01, 0x23, 0x45, 0x67, 0x89, 0xab
             ]
         );
         assert!(parse_guid("not-a-guid").is_none());

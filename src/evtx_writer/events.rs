@@ -218,8 +218,12 @@ pub fn error_summary(error_code: u32) -> &'static str {
         0x8007_3CF3 => "Package failed updates, dependency or conflict validation.",
         0x8007_3CF6 => "Package could not be registered.",
         0x8007_3CF9 => "Package install failed.",
-        0x8007_3CFF => "To install this application you need either a Windows developer license or a sideloading-enabled system.",
-        0x8007_3D02 => "The package could not be installed because resources it modifies are currently in use.",
+        0x8007_3CFF => {
+            "To install this application you need either a Windows developer license or a sideloading-enabled system."
+        }
+        0x8007_3D02 => {
+            "The package could not be installed because resources it modifies are currently in use."
+        }
         0x8007_04EC => "This program is blocked by group policy.",
         0x800B_0100 => "No signature was present in the subject.",
         _ => "The deployment operation failed.",
@@ -339,7 +343,10 @@ pub fn security_logon(
         ("SubjectUserName", s(&format!("{host}$"))),
         ("SubjectDomainName", s(domain)),
         ("SubjectLogonId", hex(0x3e7)),
-        ("TargetUserSid", s(origin.user_sid.as_deref().unwrap_or("S-1-5-18"))),
+        (
+            "TargetUserSid",
+            s(origin.user_sid.as_deref().unwrap_or("S-1-5-18")),
+        ),
         ("TargetUserName", s(user)),
         ("TargetDomainName", s(domain)),
         ("TargetLogonId", hex(logon_id)),

@@ -134,7 +134,10 @@ fn with_path(path: &Path, e: io::Error) -> io::Error {
 
 /// Writes `events` to a new EVTX file at `path` and returns its size in bytes. For fixtures
 /// made from hand-built [`Event`]s.
-pub fn write_events<'a>(path: &Path, events: impl IntoIterator<Item = &'a Event>) -> io::Result<u64> {
+pub fn write_events<'a>(
+    path: &Path,
+    events: impl IntoIterator<Item = &'a Event>,
+) -> io::Result<u64> {
     let mut writer = EvtxWriter::create(path)?;
     for event in events {
         writer.write_event(event).map_err(|e| with_path(path, e))?;

@@ -211,6 +211,7 @@ fn write_data(enc: &mut Encoder<'_, '_>, name: &'static str, value: &Value) -> i
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)] // tests may unwrap
 mod tests {
     use super::*;
     use chrono::TimeZone;
@@ -219,13 +220,19 @@ mod tests {
     fn filetime_of_unix_epoch() {
         let t = Utc.timestamp_opt(0, 0).unwrap();
         assert_eq!(filetime(&t), 116_444_736_000_000_000);
-        let t = Utc.timestamp_opt(1, 1_234_567_89).unwrap();
-        assert_eq!(filetime(&t), 116_444_736_000_000_000 + 10_000_000 + 1_234_567);
+        let t = Utc.timestamp_opt(1, 123_456_789).unwrap();
+        assert_eq!(
+            filetime(&t),
+            116_444_736_000_000_000 + 10_000_000 + 1_234_567
+        );
     }
 
     #[test]
     fn hex_strings_map_to_hex_types() {
-        assert!(matches!(hex_value("0x80073cff"), Some(Val::HexInt32(0x8007_3cff))));
+        assert!(matches!(
+            hex_value("0x80073cff"),
+            Some(Val::HexInt32(0x8007_3cff))
+        ));
         assert!(matches!(
             hex_value("0x4000000000000001"),
             Some(Val::HexInt64(0x4000_0000_0000_0001))

@@ -102,34 +102,187 @@ type Entry = (
 /// Benign packages. Microsoft's publisher ids are the real, public ones; Contoso and Fabrikam
 /// are made up.
 const CATALOGUE: [Entry; 14] = [
-    ("Microsoft.WindowsCalculator", "Windows Calculator", "x64", "", "8wekyb3d8bbwe", false, "CalculatorApp.exe", Source::Store),
-    ("Microsoft.WindowsNotepad", "Windows Notepad", "x64", "", "8wekyb3d8bbwe", false, "Notepad.exe", Source::Store),
-    ("Microsoft.WindowsTerminal", "Windows Terminal", "x64", "", "8wekyb3d8bbwe", true, "WindowsTerminal.exe", Source::Store),
-    ("Microsoft.DesktopAppInstaller", "App Installer", "x64", "", "8wekyb3d8bbwe", true, "AppInstaller.exe", Source::Store),
-    ("Microsoft.WindowsStore", "Microsoft Store", "x64", "", "8wekyb3d8bbwe", false, "WinStore.App.exe", Source::Store),
-    ("Microsoft.ScreenSketch", "Snipping Tool", "x64", "", "8wekyb3d8bbwe", false, "SnippingTool.exe", Source::Store),
-    ("Microsoft.VCLibs.140.00.UWPDesktop", "Microsoft Visual C++ 2015 UWP Desktop Runtime Package", "x64", "", "8wekyb3d8bbwe", false, "", Source::Provisioned),
-    ("Microsoft.UI.Xaml.2.8", "Microsoft.UI.Xaml.2.8", "x64", "", "8wekyb3d8bbwe", false, "", Source::Provisioned),
-    ("MicrosoftWindows.Client.WebExperience", "Windows Web Experience Pack", "neutral", "~", "cw5n1h2txyewy", true, "Widgets.exe", Source::Provisioned),
-    ("MicrosoftWindows.Client.CBS", "Windows Feature Experience Pack", "neutral", "~", "cw5n1h2txyewy", true, "", Source::Provisioned),
-    ("MSTeams", "Microsoft Teams", "x64", "", "8wekyb3d8bbwe", true, "ms-teams.exe", Source::MicrosoftCdn("https://statics.teams.cdn.office.net/production-windows-x64/{v}/MSTeams-x64.msix")),
-    ("Microsoft.OutlookForWindows", "Outlook (new)", "x64", "", "8wekyb3d8bbwe", true, "olk.exe", Source::MicrosoftCdn("https://res.cdn.office.net/nativehost/5mttl/installer/v2/{v}/Microsoft.OutlookForWindows_x64.msix")),
-    ("Contoso.Expenses", "Contoso Expenses", "x64", "", "q4d96b2w5wcc2", true, "ContosoExpenses.exe", Source::ProgramFiles("file:///C:/Program%20Files/Contoso/Deploy/Contoso.Expenses_{v}_x64.msix")),
-    ("Fabrikam.FieldNotes", "Fabrikam Field Notes", "x64", "", "p7m3k9x2r5t1z", false, "FieldNotes.exe", Source::ProgramFiles("file:///C:/Program%20Files/Fabrikam/Packages/Fabrikam.FieldNotes_{v}_x64.msix")),
+    (
+        "Microsoft.WindowsCalculator",
+        "Windows Calculator",
+        "x64",
+        "",
+        "8wekyb3d8bbwe",
+        false,
+        "CalculatorApp.exe",
+        Source::Store,
+    ),
+    (
+        "Microsoft.WindowsNotepad",
+        "Windows Notepad",
+        "x64",
+        "",
+        "8wekyb3d8bbwe",
+        false,
+        "Notepad.exe",
+        Source::Store,
+    ),
+    (
+        "Microsoft.WindowsTerminal",
+        "Windows Terminal",
+        "x64",
+        "",
+        "8wekyb3d8bbwe",
+        true,
+        "WindowsTerminal.exe",
+        Source::Store,
+    ),
+    (
+        "Microsoft.DesktopAppInstaller",
+        "App Installer",
+        "x64",
+        "",
+        "8wekyb3d8bbwe",
+        true,
+        "AppInstaller.exe",
+        Source::Store,
+    ),
+    (
+        "Microsoft.WindowsStore",
+        "Microsoft Store",
+        "x64",
+        "",
+        "8wekyb3d8bbwe",
+        false,
+        "WinStore.App.exe",
+        Source::Store,
+    ),
+    (
+        "Microsoft.ScreenSketch",
+        "Snipping Tool",
+        "x64",
+        "",
+        "8wekyb3d8bbwe",
+        false,
+        "SnippingTool.exe",
+        Source::Store,
+    ),
+    (
+        "Microsoft.VCLibs.140.00.UWPDesktop",
+        "Microsoft Visual C++ 2015 UWP Desktop Runtime Package",
+        "x64",
+        "",
+        "8wekyb3d8bbwe",
+        false,
+        "",
+        Source::Provisioned,
+    ),
+    (
+        "Microsoft.UI.Xaml.2.8",
+        "Microsoft.UI.Xaml.2.8",
+        "x64",
+        "",
+        "8wekyb3d8bbwe",
+        false,
+        "",
+        Source::Provisioned,
+    ),
+    (
+        "MicrosoftWindows.Client.WebExperience",
+        "Windows Web Experience Pack",
+        "neutral",
+        "~",
+        "cw5n1h2txyewy",
+        true,
+        "Widgets.exe",
+        Source::Provisioned,
+    ),
+    (
+        "MicrosoftWindows.Client.CBS",
+        "Windows Feature Experience Pack",
+        "neutral",
+        "~",
+        "cw5n1h2txyewy",
+        true,
+        "",
+        Source::Provisioned,
+    ),
+    (
+        "MSTeams",
+        "Microsoft Teams",
+        "x64",
+        "",
+        "8wekyb3d8bbwe",
+        true,
+        "ms-teams.exe",
+        Source::MicrosoftCdn(
+            "https://statics.teams.cdn.office.net/production-windows-x64/{v}/MSTeams-x64.msix",
+        ),
+    ),
+    (
+        "Microsoft.OutlookForWindows",
+        "Outlook (new)",
+        "x64",
+        "",
+        "8wekyb3d8bbwe",
+        true,
+        "olk.exe",
+        Source::MicrosoftCdn(
+            "https://res.cdn.office.net/nativehost/5mttl/installer/v2/{v}/Microsoft.OutlookForWindows_x64.msix",
+        ),
+    ),
+    (
+        "Contoso.Expenses",
+        "Contoso Expenses",
+        "x64",
+        "",
+        "q4d96b2w5wcc2",
+        true,
+        "ContosoExpenses.exe",
+        Source::ProgramFiles(
+            "file:///C:/Program%20Files/Contoso/Deploy/Contoso.Expenses_{v}_x64.msix",
+        ),
+    ),
+    (
+        "Fabrikam.FieldNotes",
+        "Fabrikam Field Notes",
+        "x64",
+        "",
+        "p7m3k9x2r5t1z",
+        false,
+        "FieldNotes.exe",
+        Source::ProgramFiles(
+            "file:///C:/Program%20Files/Fabrikam/Packages/Fabrikam.FieldNotes_{v}_x64.msix",
+        ),
+    ),
 ];
 
 /// The machines of the made estate: (computer, user, user SID, AppXSvc process id).
 const HOSTS: [(&str, &str, &str, u32); 4] = [
-    ("WS01.contoso.test", "alice", "S-1-5-21-3623811015-3361044348-30300820-1013", 4212),
-    ("WS02.contoso.test", "bob", "S-1-5-21-3623811015-3361044348-30300820-1014", 3988),
-    ("LAPTOP-7H2KQ9.contoso.test", "carol", "S-1-5-21-3623811015-3361044348-30300820-1021", 5120),
-    ("DESKTOP-R4N8VQ2.contoso.test", "dave", "S-1-5-21-3623811015-3361044348-30300820-1107", 2764),
+    (
+        "WS01.contoso.test",
+        "alice",
+        "S-1-5-21-3623811015-3361044348-30300820-1013",
+        4212,
+    ),
+    (
+        "WS02.contoso.test",
+        "bob",
+        "S-1-5-21-3623811015-3361044348-30300820-1014",
+        3988,
+    ),
+    (
+        "LAPTOP-7H2KQ9.contoso.test",
+        "carol",
+        "S-1-5-21-3623811015-3361044348-30300820-1021",
+        5120,
+    ),
+    (
+        "DESKTOP-R4N8VQ2.contoso.test",
+        "dave",
+        "S-1-5-21-3623811015-3361044348-30300820-1107",
+        2764,
+    ),
 ];
 
 const MICROSOFT_SUBJECT: &str =
     "CN=Microsoft Corporation, O=Microsoft Corporation, L=Redmond, S=Washington, C=US";
-const CONTOSO_SUBJECT: &str =
-    "CN=Contoso Ltd, O=Contoso Ltd, L=Seattle, S=Washington, C=US";
+const CONTOSO_SUBJECT: &str = "CN=Contoso Ltd, O=Contoso Ltd, L=Seattle, S=Washington, C=US";
 const FABRIKAM_SUBJECT: &str = "CN=Fabrikam Inc, O=Fabrikam Inc, L=Toronto, S=Ontario, C=CA";
 
 /// Benign failure codes (never 0x80073cff, which a Sigma rule matches).
@@ -226,7 +379,10 @@ impl SynthEvents {
         );
         let (uri, caller) = match source {
             Source::Store => (
-                format!("x-windowsupdate://{}/0", self.rng.guid().trim_matches(['{', '}'])),
+                format!(
+                    "x-windowsupdate://{}/0",
+                    self.rng.guid().trim_matches(['{', '}'])
+                ),
                 "svchost.exe,InstallService",
             ),
             Source::Provisioned => (String::new(), "svchost.exe,AppReadiness"),
@@ -257,7 +413,10 @@ impl SynthEvents {
             _ => 1,
         };
         let path = if pkg.source_uri.is_empty() {
-            format!(r"C:\Program Files\WindowsApps\{}\AppxManifest.xml", pkg.full_name)
+            format!(
+                r"C:\Program Files\WindowsApps\{}\AppxManifest.xml",
+                pkg.full_name
+            )
         } else {
             pkg.source_uri.clone()
         };
@@ -444,7 +603,11 @@ pub fn demo_positive_events(at: DateTime<Utc>) -> Vec<Event> {
             1,
             &origin(0, "{6B1D4E2A-93C7-4F05-8E21-0D5A7C3B9F10}"),
         ),
-        deployment_succeeded(&bazar, 1, &origin(1, "{C2F7A915-4D3B-4E88-A1C0-5E9B2D7F6A34}")),
+        deployment_succeeded(
+            &bazar,
+            1,
+            &origin(1, "{C2F7A915-4D3B-4E88-A1C0-5E9B2D7F6A34}"),
+        ),
         deployment_failed(
             &bazar,
             1,
