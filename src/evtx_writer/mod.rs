@@ -16,7 +16,10 @@
 //! empty name is an unnamed `<Data>`. System: EventID UInt16 (UInt32 above 65535), Version /
 //! Level / Opcode UInt8, Task UInt16, Keywords HexInt64, TimeCreated FILETIME, EventRecordID
 //! UInt64, Correlation ActivityID GUID (a string when it is not a GUID), Execution ProcessID /
-//! ThreadID UInt32, Security UserID SID (a string when it is not a SID).
+//! ThreadID UInt32, Security UserID SID (a string when it is not a SID). Fields that are `None`
+//! are left out (Correlation, Execution and Security stay as empty elements, as in Windows'
+//! logs); an `Invalid` or `Missing` time leaves out TimeCreated and stores FILETIME 0 in the
+//! record header; a `NoZone` time is written as UTC.
 
 mod binxml;
 mod chunk;
