@@ -8,6 +8,7 @@
 
 pub mod appx;
 pub mod cli;
+pub mod evtx_writer;
 pub mod export;
 pub mod filter;
 pub mod ingest;
