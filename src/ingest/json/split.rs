@@ -95,7 +95,7 @@ impl Splitter {
         if self.in_string {
             let last = self.pending.last().map_or(0, |l| l.number);
             self.fail(
-                &format!("a string is still open at the end of line {last}"),
+                &format!("line {last} ends inside a string (a truncated or broken line)"),
                 out,
             );
         } else if self.depth <= 0 {
