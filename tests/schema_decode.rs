@@ -1,6 +1,8 @@
 //! Every decoding table agrees with ../shared/schema/decodings.json on every value it lists, and
 //! HRESULT lookups accept all the spellings exports use.
 
+#![allow(clippy::unwrap_used)] // tests may unwrap (house rules)
+
 use appxview::model::Value;
 use appxview::schema::catalogue::Catalogue;
 use appxview::schema::decode::{Decoded, decode, decode_with_table, hresult};

@@ -1,5 +1,7 @@
 //! Message rendering for every catalogue event with made values: no `%n` or `{Name}` is left.
 
+#![allow(clippy::unwrap_used)] // tests may unwrap (house rules)
+
 use appxview::model::{Event, Sym, Value};
 use appxview::schema::catalogue::Catalogue;
 use appxview::schema::message::{MessageText, render_message, render_named, render_positional};
