@@ -2,6 +2,8 @@
 //! The JSON is cut out of the seed page between "Example Event #" and "Detection Rules #" and
 //! read with `appxview::ingest::read_path`.
 
+#![allow(clippy::unwrap_used)] // tests may unwrap (house rules)
+
 use appxview::model::{Event, Value};
 use appxview::schema::catalogue::Catalogue;
 use appxview::schema::decode::{Decoded, decode};

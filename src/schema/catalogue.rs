@@ -174,8 +174,11 @@ struct RawEvent {
     n: Option<String>,
     f: Vec<Vec<String>>,
     b: Vec<(usize, usize)>,
-    h: Option<Vec<(Vec<(usize, usize)>, Vec<Vec<String>>)>>,
+    h: Option<Vec<RawHistoryRun>>,
 }
+
+/// Build runs `[[first, last], …]` and the field rows of one field-history entry.
+type RawHistoryRun = (Vec<(usize, usize)>, Vec<Vec<String>>);
 
 #[derive(Deserialize)]
 struct RawDecoding {

@@ -249,7 +249,10 @@ pub fn decode_with_table(
             if let Some(bits) = low_bits {
                 let (_, map, note) = pick_map(low_by_build, build)?;
                 notes.push(format!("low 32 bits: {note}"));
-                names.extend(flag_names(map, bits));
+                // Only high bits set: the low map's zero entry ("DefaultOption") is not shown.
+                if bits != 0 || high_bits.is_none_or(|h| h == 0) {
+                    names.extend(flag_names(map, bits));
+                }
             }
             if let Some(bits) = high_bits.filter(|&b| b != 0 || low_bits.is_none()) {
                 match pick_map(high_by_build, build) {

@@ -158,9 +158,11 @@ impl EventDetail {
             .map(|(name, value)| {
                 let name = name.as_str();
                 let decl = schema.and_then(|s| declaration(s, &matched, name, value));
-                let table = decl
-                    .and_then(|d| d.decoding.clone())
-                    .or_else(|| cat.is_hresult_field(name).then(|| "HRESULT".to_owned()));
+                // The catalogue's declaration decides; HRESULT names only for undeclared fields.
+                let table = match decl {
+                    Some(d) => d.decoding.clone(),
+                    None => cat.is_hresult_field(name).then(|| "HRESULT".to_owned()),
+                };
                 let decoded = table.and_then(|t| decode_with_table(&t, name, value, build_hint));
                 FieldDetail {
                     name: name.to_owned(),

@@ -9,3 +9,9 @@ pub mod decode;
 pub mod detail;
 pub mod message;
 pub mod package;
+
+pub use catalogue::{Catalogue, EventSchema, FieldSchema};
+pub use decode::{Decoded, DecodedValue, HresultInfo, decode, hresult};
+pub use detail::{EventDetail, FieldDetail};
+pub use message::{MessageText, render_message};
+pub use package::{PackageId, package_name_of, package_of};
