@@ -23,7 +23,7 @@ fn main() {
             let options = eframe::NativeOptions {
                 viewport: eframe::egui::ViewportBuilder::default()
                     .with_title("appxview")
-                    .with_inner_size([1400.0, 820.0])
+                    .with_inner_size([1600.0, 900.0])
                     .with_drag_and_drop(true),
                 ..Default::default()
             };

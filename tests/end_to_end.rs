@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly on purpose.
 //! End to end through the headless `scan`: made seed-shaped fixtures are flagged exactly as the
 //! built-in rules say, exports are read back and checked, exit codes hold.
 

@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly on purpose.
 //! The built-in AppX pack: for each rule, made positive and negative events (one negative per
 //! filter), the seed's example event flagged by no rule, and the same answers as the SigmaHQ
 //! rule each one is derived from.
@@ -534,10 +535,10 @@ fn sigma_builtin_pack_positive_and_negative_events() {
         if got != want {
             failures.push(format!("{file} / {label}: expected {want}, got {got}"));
         }
-        if let Some(d) = hits.iter().find(|d| d.rule == idx) {
-            if d.why.is_empty() {
-                failures.push(format!("{file} / {label}: hit without why"));
-            }
+        if let Some(d) = hits.iter().find(|d| d.rule == idx)
+            && d.why.is_empty()
+        {
+            failures.push(format!("{file} / {label}: hit without why"));
         }
     }
     assert_eq!(

@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly on purpose.
 //! ../shared/sigma-cases: every (rule, record) pair as `expected_matches.csv` says, and every
 //! pair it does not list must not match.
 //!

@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly on purpose.
 //! Table tests of every modifier and condition feature of the engine.
 //!
 //! All rules and events here are made by hand for these tests (labelled "made"): AppX-shaped

@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly on purpose.
 //! The whole SigmaHQ rule set in ../shared/sigmahq/rules* must load (≥ 99.5 %), and every rule
 //! with a regression EVTX must fire on it as often as its `info.yml` says.
 //!

@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly on purpose.
 //! The window driven through AccessKit with egui_kittest (no display, no GPU): load a file,
 //! type in the package filter, select a row, read its fields in the detail pane.
 

@@ -42,16 +42,10 @@ impl Progress {
 pub type Sink<'a> = dyn FnMut(Vec<Event>, Progress) -> bool + 'a;
 
 /// Settings for one load.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ReadOptions {
     /// Threads for the evtx crate's chunk pool (0 = one per core).
     pub evtx_threads: usize,
-}
-
-impl Default for ReadOptions {
-    fn default() -> Self {
-        ReadOptions { evtx_threads: 0 }
-    }
 }
 
 /// A whole file read into memory (for tests, `scan` and `inspect`).

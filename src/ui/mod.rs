@@ -184,7 +184,7 @@ impl App {
         if let Some(row) = self.selected {
             egui::Panel::right("detail")
                 .resizable(true)
-                .default_size(460.0)
+                .default_size(400.0)
                 .show(ui, |ui| {
                     detail::detail_ui(ui, &self.store, row, &mut self.raw_cache)
                 });

@@ -30,15 +30,15 @@ pub(super) fn events_table_ui(
         .resizable(true)
         .sense(egui::Sense::click())
         .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
-        .column(TableColumn::initial(200.0).at_least(80.0).clip(true))
-        .column(TableColumn::initial(60.0).at_least(40.0))
+        .column(TableColumn::initial(185.0).at_least(80.0).clip(true))
+        .column(TableColumn::initial(55.0).at_least(40.0))
         .column(TableColumn::initial(80.0).at_least(40.0).clip(true))
-        .column(TableColumn::initial(220.0).at_least(60.0).clip(true))
-        .column(TableColumn::initial(200.0).at_least(60.0).clip(true))
-        .column(TableColumn::initial(190.0).at_least(60.0).clip(true))
-        .column(TableColumn::initial(120.0).at_least(40.0).clip(true))
-        .column(TableColumn::initial(140.0).at_least(40.0).clip(true))
-        .column(TableColumn::remainder().at_least(120.0).clip(true))
+        .column(TableColumn::initial(160.0).at_least(60.0).clip(true))
+        .column(TableColumn::initial(160.0).at_least(60.0).clip(true))
+        .column(TableColumn::initial(150.0).at_least(60.0).clip(true))
+        .column(TableColumn::initial(110.0).at_least(40.0).clip(true))
+        .column(TableColumn::initial(130.0).at_least(40.0).clip(true))
+        .column(TableColumn::remainder().at_least(170.0).clip(true))
         .header(row_height + 2.0, |mut header| {
             for column in Column::ALL {
                 header.col(|ui| {
