@@ -1,7 +1,7 @@
 //! Windows PowerShell `Get-WinEvent | ConvertTo-Json` records (`Id`, `ProviderName`,
 //! `LogName`, `"\/Date(ms)\/"`, positional `Properties`) → [`Event`].
 //!
-//! `Properties` carries no names: for the AppX events in [`super::appx_fields`] the values are
+//! `Properties` carries no names: for the AppX events in `appx_fields` the values are
 //! named from the field list of the matching build, and numbers in hex-typed fields are
 //! written back as the lowercase `0x…` text the XML and the evtx crate use (so that the same
 //! Sigma value matches every shape). Anything else is named `Property1…N` with its JSON type.
