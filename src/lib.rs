@@ -2,9 +2,19 @@
 //!
 //! Data flows one way:
 //! `ingest` (EVTX and JSON files → [`model::Event`]) → `sigma` (rules mark events) →
-//! `filter` (what is shown) → `export` / `ui` (what the investigator sees and takes away).
+//! `store` (everything loaded) → `filter` (what is shown) → `export` / `ui` (what the
+//! investigator sees and takes away). `schema` explains events (types, decodings, messages).
 //! Only `jobs` starts threads; only `ui` knows egui. See ARCHITECTURE.md.
 
 pub mod appx;
+pub mod cli;
+pub mod evtx_writer;
+pub mod export;
+pub mod filter;
 pub mod ingest;
+pub mod jobs;
 pub mod model;
+pub mod schema;
+pub mod sigma;
+pub mod store;
+pub mod ui;

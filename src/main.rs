@@ -1,1 +1,43 @@
-fn main() {}
+//! `appxview`: the window, or a headless command (see `appxview --help`).
+
+use clap::Parser as _;
+
+use appxview::cli::{Cli, Command, rules_for, scan};
+use appxview::ui::{App, NativePicker};
+
+fn main() {
+    let cli = Cli::parse();
+    match cli.command {
+        Some(Command::Scan(args)) => {
+            let code = match scan(&args, &mut std::io::stdout().lock()) {
+                Ok(code) => code,
+                Err(e) => {
+                    eprintln!("appxview: {e}");
+                    1
+                }
+            };
+            std::process::exit(code);
+        }
+        None => {
+            let rules = rules_for(true, &cli.rules);
+            let options = eframe::NativeOptions {
+                viewport: eframe::egui::ViewportBuilder::default()
+                    .with_title("appxview")
+                    .with_inner_size([1400.0, 820.0])
+                    .with_drag_and_drop(true),
+                ..Default::default()
+            };
+            let files = cli.files;
+            let result = eframe::run_native(
+                "appxview",
+                options,
+                Box::new(move |_cc| Ok(Box::new(App::new(rules, Box::new(NativePicker), files)))),
+            );
+            if let Err(e) = result {
+                eprintln!("appxview: cannot open a window: {e}");
+                eprintln!("Headless use: appxview scan FILE… (see appxview scan --help)");
+                std::process::exit(1);
+            }
+        }
+    }
+}

@@ -134,3 +134,15 @@ fn sniff(path: &Path) -> Result<Content, String> {
         ))
     }
 }
+
+/// The event as its file holds it, read again on demand (the raw event is not kept in
+/// memory). EVTX: the record, re-rendered by the evtx crate from its chunk. Other formats:
+/// `Err` (the caller shows the normalised event instead).
+pub fn raw_event(source: &Source, event: &Event) -> Result<serde_json::Value, String> {
+    match (source.format, event.record_id) {
+        (Some(crate::model::Format::Evtx), Some(record_id)) => {
+            evtx::raw_record(&source.path, record_id)
+        }
+        _ => Err("raw text is not kept for this format".to_owned()),
+    }
+}

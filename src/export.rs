@@ -1,0 +1,227 @@
+//! Rows out: CSV that Excel and Timeline Explorer open correctly, and JSON lines for SIEMs.
+//!
+//! CSV: RFC 4180 quoting, CRLF record ends, UTF-8 with BOM. Cells starting with `=`, `+`,
+//! `-`, `@`, TAB or CR are neutralised by a leading `'` (OWASP CSV injection advice) —
+//! negative numbers such as `-2147009281` included, because a spreadsheet cannot tell a
+//! number from a formula by the first character; removing the `'` gives the value back.
+//! Files are written to a temporary file beside the target and renamed, so a failure never
+//! leaves half a file. No egui, no threads.
+
+use std::collections::HashSet;
+use std::io::Write;
+use std::path::Path;
+
+use serde_json::json;
+
+use crate::model::{Row, Sym, level_name};
+use crate::store::Store;
+
+/// The prefix put before a cell that a spreadsheet would read as a formula.
+pub const NEUTRALISING_PREFIX: char = '\'';
+
+/// The fixed CSV columns; every EventData field name present in any exported event follows.
+pub const FIXED_COLUMNS: [&str; 12] = [
+    "time",
+    "computer",
+    "provider",
+    "event_id",
+    "level",
+    "package",
+    "rule_titles",
+    "rule_levels",
+    "why",
+    "source_file",
+    "record_id",
+    "channel",
+];
+
+/// Why an export failed (the target path at the end of the message).
+#[derive(Debug)]
+pub struct ExportError(pub String);
+
+impl std::fmt::Display for ExportError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ExportError {}
+
+/// A cell made safe for spreadsheets.
+pub fn neutralise(cell: &str) -> String {
+    match cell.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("{NEUTRALISING_PREFIX}{cell}"),
+        _ => cell.to_owned(),
+    }
+}
+
+/// Writes `rows` of `store` as CSV to `path` (atomically). Returns the number of rows.
+pub fn write_csv(store: &Store, rows: &[Row], path: &Path) -> Result<usize, ExportError> {
+    atomic_write(path, |out| write_csv_to(store, rows, out))
+}
+
+/// Writes the CSV (with BOM) to any writer.
+pub fn write_csv_to(store: &Store, rows: &[Row], out: &mut dyn Write) -> std::io::Result<usize> {
+    out.write_all(b"\xEF\xBB\xBF")?;
+    let mut field_names: Vec<Sym> = Vec::new();
+    let mut seen: HashSet<Sym> = HashSet::new();
+    for row in rows {
+        for (name, _) in &store.events[*row as usize].fields {
+            if seen.insert(*name) {
+                field_names.push(*name);
+            }
+        }
+    }
+    let mut writer = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .quote_style(csv::QuoteStyle::Necessary)
+        .from_writer(out);
+    let header: Vec<String> = FIXED_COLUMNS
+        .iter()
+        .map(|c| (*c).to_owned())
+        .chain(field_names.iter().map(|n| neutralise(n.as_str())))
+        .collect();
+    writer.write_record(&header)?;
+    for row in rows {
+        let event = &store.events[*row as usize];
+        let hits = store.hits(*row);
+        let rule = |d: &crate::sigma::Detection| store.rules.rules.get(d.rule);
+        let titles: Vec<&str> = hits
+            .iter()
+            .filter_map(|d| rule(d).map(|r| r.title.as_str()))
+            .collect();
+        let levels: Vec<String> = hits
+            .iter()
+            .filter_map(|d| rule(d).map(|r| r.level.to_string()))
+            .collect();
+        let why: Vec<String> = hits
+            .iter()
+            .filter_map(|d| rule(d).map(|r| format!("{}: {}", r.title, why_text(d))))
+            .collect();
+        let mut record: Vec<String> = vec![
+            event.time.display(),
+            event.computer.to_string(),
+            event.provider.to_string(),
+            event.event_id.map(|id| id.to_string()).unwrap_or_default(),
+            level_name(event.level).to_owned(),
+            store.derived[*row as usize].package.to_string(),
+            titles.join(" | "),
+            levels.join(" | "),
+            why.join(" | "),
+            store
+                .source_of(event)
+                .map(|s| s.path.display().to_string())
+                .unwrap_or_default(),
+            event.record_id.map(|id| id.to_string()).unwrap_or_default(),
+            event.channel.to_string(),
+        ];
+        for name in &field_names {
+            record.push(
+                event
+                    .fields
+                    .iter()
+                    .find(|(n, _)| n == name)
+                    .map(|(_, v)| v.to_text().into_owned())
+                    .unwrap_or_default(),
+            );
+        }
+        let safe: Vec<String> = record.iter().map(|c| neutralise(c)).collect();
+        writer.write_record(&safe)?;
+    }
+    writer.flush()?;
+    Ok(rows.len())
+}
+
+/// One line: `selection: field=value (pattern); …`.
+pub fn why_text(detection: &crate::sigma::Detection) -> String {
+    detection
+        .why
+        .iter()
+        .map(|w| {
+            if w.field.is_empty() {
+                format!("{}: keyword \"{}\"", w.selection, w.pattern)
+            } else {
+                format!(
+                    "{}: {}=\"{}\" matched \"{}\"",
+                    w.selection, w.field, w.value, w.pattern
+                )
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// The JSON-lines record of one event: the normalised event plus its detections.
+pub fn event_json(store: &Store, row: Row) -> serde_json::Value {
+    let event = &store.events[row as usize];
+    let fields: serde_json::Map<String, serde_json::Value> = event
+        .fields
+        .iter()
+        .map(|(n, v)| (n.to_string(), v.to_json()))
+        .collect();
+    let detections: Vec<serde_json::Value> = store
+        .hits(row)
+        .iter()
+        .filter_map(|d| {
+            let rule = store.rules.rules.get(d.rule)?;
+            Some(json!({
+                "id": rule.id,
+                "title": rule.title,
+                "level": rule.level.to_string(),
+                "why": d.why.iter().map(|w| json!({
+                    "selection": w.selection, "field": w.field, "value": w.value, "pattern": w.pattern,
+                })).collect::<Vec<_>>(),
+            }))
+        })
+        .collect();
+    json!({
+        "source": store.source_of(event).map(|s| s.path.display().to_string()),
+        "record_id": event.record_id,
+        "time": event.time.instant().map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)),
+        "provider": event.provider.as_str(),
+        "channel": event.channel.as_str(),
+        "event_id": event.event_id,
+        "level": event.level,
+        "computer": event.computer.as_str(),
+        "package": store.derived[row as usize].package.as_str(),
+        "fields": fields,
+        "detections": detections,
+    })
+}
+
+/// Writes `rows` as JSON lines to `path` (atomically).
+pub fn write_jsonl(store: &Store, rows: &[Row], path: &Path) -> Result<usize, ExportError> {
+    atomic_write(path, |out| {
+        for row in rows {
+            serde_json::to_writer(&mut *out, &event_json(store, *row))?;
+            out.write_all(b"\n")?;
+        }
+        Ok(rows.len())
+    })
+}
+
+/// Writes through a temporary file in the target's folder, renamed over the target at the end.
+fn atomic_write(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<usize>,
+) -> Result<usize, ExportError> {
+    let folder = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let fail = |what: &str, e: &dyn std::fmt::Display| {
+        ExportError(format!("{what}: {e}: {}", path.display()))
+    };
+    let temp = tempfile::NamedTempFile::new_in(folder).map_err(|e| fail("cannot create", &e))?;
+    let mut out = std::io::BufWriter::new(temp);
+    let count = write(&mut out).map_err(|e| fail("cannot write", &e))?;
+    let temp = out
+        .into_inner()
+        .map_err(|e| fail("cannot write", &e.error().to_string()))?;
+    temp.as_file()
+        .sync_all()
+        .map_err(|e| fail("cannot write", &e))?;
+    temp.persist(path)
+        .map_err(|e| fail("cannot rename", &e.error))?;
+    Ok(count)
+}

@@ -1,0 +1,299 @@
+//! Which events are shown, and in which order. Pure functions over the [`Store`]: no egui,
+//! no I/O.
+
+use std::cmp::Ordering;
+
+use crate::model::{Event, Row, level_name};
+use crate::store::Store;
+
+/// What the investigator asked to see.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Filter {
+    /// Case-insensitive substring of the package name (or full name). Empty matches all.
+    pub package: String,
+    /// Event ids: `400, 401` or ranges `400-404`; empty matches all.
+    pub event_ids: String,
+    /// Only events some rule flagged.
+    pub flagged_only: bool,
+    /// Show events of every provider, not only AppX ones.
+    pub all_events: bool,
+    /// Only the hits of this rule (index into the rule set).
+    pub rule: Option<usize>,
+}
+
+/// Parses the event-id filter: numbers and `a-b` ranges separated by commas or spaces.
+pub fn parse_event_ids(text: &str) -> Result<Vec<(u32, u32)>, String> {
+    let mut ranges = Vec::new();
+    for part in text
+        .split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|p| !p.is_empty())
+    {
+        let range = match part.split_once('-') {
+            Some((a, b)) => (a.trim().parse::<u32>(), b.trim().parse::<u32>()),
+            None => (part.parse::<u32>(), part.parse::<u32>()),
+        };
+        match range {
+            (Ok(a), Ok(b)) if a <= b => ranges.push((a, b)),
+            _ => {
+                return Err(format!(
+                    "\"{part}\" is not an event id or range (e.g. 400, 401-404)"
+                ));
+            }
+        }
+    }
+    Ok(ranges)
+}
+
+/// Rows of the store that pass `filter`, in store order. An unparsable event-id filter
+/// matches nothing (the UI shows why).
+pub fn visible_rows(store: &Store, filter: &Filter) -> Vec<Row> {
+    let id_ranges = parse_event_ids(&filter.event_ids).ok();
+    let needle = filter.package.trim().to_lowercase();
+    store
+        .events
+        .iter()
+        .zip(&store.derived)
+        .enumerate()
+        .filter(|(row, (event, derived))| {
+            let row = *row as Row;
+            if !filter.all_events && !derived.appx {
+                return false;
+            }
+            if filter.flagged_only && !store.detections.contains_key(&row) {
+                return false;
+            }
+            if let Some(rule) = filter.rule
+                && !store.hits(row).iter().any(|d| d.rule == rule)
+            {
+                return false;
+            }
+            let Some(ranges) = &id_ranges else {
+                return false;
+            };
+            if !ranges.is_empty()
+                && !event
+                    .event_id
+                    .is_some_and(|id| ranges.iter().any(|(a, b)| (*a..=*b).contains(&id)))
+            {
+                return false;
+            }
+            needle.is_empty() || package_matches(event, derived.package.as_str(), &needle)
+        })
+        .map(|(row, _)| row as Row)
+        .collect()
+}
+
+/// `needle` is lowercase. Matches the package name, else the full name fields.
+fn package_matches(event: &Event, package: &str, needle: &str) -> bool {
+    if contains_lowercase(package, needle) {
+        return true;
+    }
+    ["PackageFullName", "PackageFamilyName", "PackageMoniker"]
+        .iter()
+        .filter_map(|name| event.field(name))
+        .any(|value| contains_lowercase(&value.to_text(), needle))
+}
+
+fn contains_lowercase(haystack: &str, needle: &str) -> bool {
+    if haystack.is_ascii() && needle.is_ascii() {
+        haystack
+            .as_bytes()
+            .windows(needle.len())
+            .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
+            || needle.is_empty()
+    } else {
+        haystack.to_lowercase().contains(needle)
+    }
+}
+
+/// The table's columns, also the sort keys.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Column {
+    Time,
+    EventId,
+    Level,
+    Package,
+    Summary,
+    Result,
+    Computer,
+    Source,
+    Detections,
+}
+
+impl Column {
+    /// Every column, in table order.
+    pub const ALL: [Column; 9] = [
+        Column::Time,
+        Column::EventId,
+        Column::Level,
+        Column::Package,
+        Column::Summary,
+        Column::Result,
+        Column::Computer,
+        Column::Source,
+        Column::Detections,
+    ];
+
+    /// The header text.
+    pub fn title(self) -> &'static str {
+        match self {
+            Column::Time => "Time (UTC)",
+            Column::EventId => "Event ID",
+            Column::Level => "Level",
+            Column::Package => "Package",
+            Column::Summary => "Operation / summary",
+            Column::Result => "Result / error code",
+            Column::Computer => "Computer",
+            Column::Source => "Source",
+            Column::Detections => "Detections",
+        }
+    }
+}
+
+/// Sort order of the table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Sort {
+    pub column: Column,
+    pub ascending: bool,
+}
+
+impl Default for Sort {
+    fn default() -> Self {
+        Sort {
+            column: Column::Time,
+            ascending: true,
+        }
+    }
+}
+
+/// Sorts rows in place (stable: ties keep load order). Events without a valid time sort last
+/// whatever the direction.
+pub fn sort_rows(store: &Store, rows: &mut [Row], sort: Sort) {
+    let key_cmp = |a: &Row, b: &Row| -> Ordering {
+        let (ea, eb) = (&store.events[*a as usize], &store.events[*b as usize]);
+        match sort.column {
+            Column::Time => match (ea.time.instant(), eb.time.instant()) {
+                (Some(x), Some(y)) => directed(x.cmp(&y), sort.ascending),
+                (Some(_), None) => Ordering::Less,
+                (None, Some(_)) => Ordering::Greater,
+                (None, None) => Ordering::Equal,
+            },
+            Column::EventId => directed(ea.event_id.cmp(&eb.event_id), sort.ascending),
+            Column::Level => directed(ea.level.cmp(&eb.level), sort.ascending),
+            Column::Package => directed(
+                store.derived[*a as usize]
+                    .package
+                    .as_str()
+                    .cmp(store.derived[*b as usize].package.as_str()),
+                sort.ascending,
+            ),
+            Column::Summary => directed(summary(ea).cmp(&summary(eb)), sort.ascending),
+            Column::Result => directed(result_code(ea).cmp(&result_code(eb)), sort.ascending),
+            Column::Computer => directed(
+                ea.computer.as_str().cmp(eb.computer.as_str()),
+                sort.ascending,
+            ),
+            Column::Source => directed(ea.source.cmp(&eb.source), sort.ascending),
+            Column::Detections => directed(
+                store
+                    .max_level(*a)
+                    .cmp(&store.max_level(*b))
+                    .then(store.hits(*a).len().cmp(&store.hits(*b).len())),
+                sort.ascending,
+            ),
+        }
+    };
+    rows.sort_by(key_cmp);
+}
+
+fn directed(ordering: Ordering, ascending: bool) -> Ordering {
+    if ascending {
+        ordering
+    } else {
+        ordering.reverse()
+    }
+}
+
+/// The "Operation / summary" cell: the deployment operation, else the first text field.
+pub fn summary(event: &Event) -> String {
+    if let Some(op) = event.field("DeploymentOperation") {
+        let name = crate::schema::decode::decode(
+            event.provider.as_str(),
+            event.event_id.unwrap_or(0),
+            "DeploymentOperation",
+            op,
+        )
+        .and_then(|d| d.text());
+        return match name {
+            Some(name) => name,
+            None => format!("Operation {}", op.to_text()),
+        };
+    }
+    for name in [
+        "Path",
+        "subjectName",
+        "ImageName",
+        "ErrorMessage",
+        "Message",
+    ] {
+        if let Some(value) = event.field(name) {
+            let text = value.to_text();
+            if !text.trim().is_empty() {
+                return format!("{name}: {}", one_line(&text, 120));
+            }
+        }
+    }
+    match event.fields.first() {
+        Some((name, value)) => format!("{name}: {}", one_line(&value.to_text(), 120)),
+        None => level_name(event.level).to_owned(),
+    }
+}
+
+/// The "Result / error code" cell: an HRESULT field as hex, with its symbol when known.
+pub fn result_code(event: &Event) -> String {
+    for name in [
+        "ErrorCode",
+        "errorCode",
+        "HResult",
+        "HRESULT",
+        "hr",
+        "Error",
+    ] {
+        if let Some(value) = event.field(name) {
+            return match crate::schema::decode::hresult(value) {
+                Some(info) => format!("{:#010X} {}", info.code, info.symbol),
+                None => value.to_text().into_owned(),
+            };
+        }
+    }
+    String::new()
+}
+
+/// At most `max` characters on one line, control characters made visible.
+pub fn one_line(text: &str, max: usize) -> String {
+    let mut out = String::new();
+    for (i, c) in text.chars().enumerate() {
+        if i >= max {
+            out.push('…');
+            break;
+        }
+        out.push_str(&visible_char(c));
+    }
+    out
+}
+
+/// Control, bidi and zero-width characters shown escaped, never obeyed.
+pub fn visible_char(c: char) -> String {
+    match c {
+        '\r' => "\\r".to_owned(),
+        '\n' => "\\n".to_owned(),
+        '\t' => "\\t".to_owned(),
+        '\u{0}'..='\u{1f}'
+        | '\u{7f}'
+        | '\u{200b}'..='\u{200f}'
+        | '\u{202a}'..='\u{202e}'
+        | '\u{2066}'..='\u{2069}'
+        | '\u{feff}' => format!("\\u{{{:04X}}}", c as u32),
+        other => other.to_string(),
+    }
+}

@@ -1,0 +1,213 @@
+//! Our own Sigma rule engine: YAML rules → compiled rules → detections over [`Event`]s that
+//! say why they fired.
+//!
+//! Pipeline: `load` (files, multi-document YAML) → `compile` (one document → [`Rule`], using
+//! `condition`, `matcher`, `glob`, `fields`, `logsource`) → [`RuleSet::evaluate`] (logsource
+//! predicate first, then `detection`). The built-in AppX pack is embedded (`builtin`).
+//! Not supported, and reported per rule with the reason: correlation and filter meta rules,
+//! rule collections (`action:`), aggregations in conditions, the `expand` modifier, regexes
+//! the `regex` crate cannot compile (look-around, back-references). No threads, no I/O except
+//! reading rule files in [`RuleSet::load_path`].
+
+mod builtin;
+mod compile;
+mod condition;
+mod detection;
+mod fields;
+mod glob;
+mod load;
+mod logsource;
+mod matcher;
+
+use std::fmt;
+
+use crate::model::Event;
+
+pub use builtin::BUILTIN_FILES;
+pub use fields::FieldKey;
+pub use logsource::LogsourcePred;
+
+/// A rule's `level`, ordered from least to most severe.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    Informational,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    /// Parses a Sigma level name (case-insensitive).
+    pub fn parse(name: &str) -> Option<Severity> {
+        Some(match name.trim().to_ascii_lowercase().as_str() {
+            "informational" => Severity::Informational,
+            "low" => Severity::Low,
+            "medium" => Severity::Medium,
+            "high" => Severity::High,
+            "critical" => Severity::Critical,
+            _ => return None,
+        })
+    }
+
+    /// The Sigma name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Informational => "informational",
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The compiled parts of a rule (no YAML left).
+#[derive(Clone, Debug)]
+pub(crate) struct Compiled {
+    pub(crate) logsource: LogsourcePred,
+    pub(crate) selections: Vec<detection::Selection>,
+    pub(crate) cond: condition::Cond,
+    /// Selections reached without negation: the ones reported in [`Why`].
+    pub(crate) positive: Vec<usize>,
+}
+
+/// One compiled Sigma rule.
+#[derive(Clone, Debug)]
+pub struct Rule {
+    pub id: String,
+    pub title: String,
+    /// `level` (medium when the rule has none).
+    pub level: Severity,
+    pub status: String,
+    pub description: String,
+    /// The file path, or `builtin:<file name>`.
+    pub source: String,
+    pub builtin: bool,
+    pub enabled: bool,
+    pub(crate) compiled: Compiled,
+}
+
+impl Rule {
+    /// True when the rule's logsource covers `event` (the cheap check run first).
+    pub fn applies_to(&self, event: &Event) -> bool {
+        self.compiled.logsource.matches(event)
+    }
+
+    /// The detection alone, ignoring the logsource (for tests of detection semantics).
+    pub fn matches_detection(&self, event: &Event) -> bool {
+        detection::eval(&self.compiled.cond, &self.compiled.selections, event)
+    }
+
+    /// Logsource and detection: true when the rule fires on `event`.
+    pub fn matches(&self, event: &Event) -> bool {
+        self.applies_to(event) && self.matches_detection(event)
+    }
+
+    /// Why the rule fires on `event`: each true non-negated selection with the field, the
+    /// event's value and the pattern that matched. Empty when the detection does not fire.
+    pub fn explain(&self, event: &Event) -> Vec<Why> {
+        let mut why = Vec::new();
+        if !self.matches_detection(event) {
+            return why;
+        }
+        for &i in &self.compiled.positive {
+            if let Some(sel) = self.compiled.selections.get(i) {
+                sel.search.is_match(event, &sel.name, Some(&mut why));
+            }
+        }
+        why
+    }
+
+    /// Names of the rule's selections (search identifiers), in rule order.
+    pub fn selection_names(&self) -> Vec<&str> {
+        self.compiled
+            .selections
+            .iter()
+            .map(|s| s.name.as_str())
+            .collect()
+    }
+}
+
+/// A rule file (or one document of it) that could not be used.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RuleLoadError {
+    /// The file path (with `#N` for the N-th document of a multi-document file), or
+    /// `builtin:<file name>`.
+    pub source: String,
+    pub reason: String,
+}
+
+impl fmt::Display for RuleLoadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.source, self.reason)
+    }
+}
+
+impl std::error::Error for RuleLoadError {}
+
+/// Why a selection matched: the field, the event's value, the rule's pattern.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Why {
+    pub selection: String,
+    /// "" for keywords.
+    pub field: String,
+    /// The event's value ("(absent)" / "(null)" for `null` and `exists` checks).
+    pub value: String,
+    /// The rule's value, with its modifiers (`contains: VCLibs`).
+    pub pattern: String,
+}
+
+/// One rule that fired on one event.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Detection {
+    /// Index into [`RuleSet::rules`].
+    pub rule: usize,
+    pub why: Vec<Why>,
+}
+
+/// Loaded rules and the rules that could not be loaded.
+#[derive(Clone, Debug, Default)]
+pub struct RuleSet {
+    pub rules: Vec<Rule>,
+    pub errors: Vec<RuleLoadError>,
+}
+
+impl RuleSet {
+    /// The embedded AppX pack, all enabled.
+    pub fn builtin() -> RuleSet {
+        let mut set = RuleSet::default();
+        for (name, text) in BUILTIN_FILES {
+            let source = format!("builtin:{name}");
+            let before = set.rules.len();
+            if let Err(e) = set.load_str(text, &source) {
+                set.errors.push(e);
+            }
+            for rule in &mut set.rules[before..] {
+                rule.builtin = true;
+            }
+        }
+        set
+    }
+
+    /// Evaluates the enabled rules on `event` (logsource first). Allocates nothing when no
+    /// rule fires.
+    pub fn evaluate(&self, event: &Event) -> Vec<Detection> {
+        let mut out = Vec::new();
+        for (i, rule) in self.rules.iter().enumerate() {
+            if rule.enabled && rule.matches(event) {
+                out.push(Detection {
+                    rule: i,
+                    why: rule.explain(event),
+                });
+            }
+        }
+        out
+    }
+}

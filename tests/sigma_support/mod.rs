@@ -1,0 +1,34 @@
+//! Test helpers shared by the `sigma_*` tests: paths into ../shared and reading events with
+//! the crate's own ingest (`appxview::ingest`).
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use appxview::ingest::evtx_json::event_from_evtx_json;
+use appxview::model::Event;
+
+/// `../shared` relative to the crate root.
+pub fn shared() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared")
+}
+
+/// Reads every line of an evtx-crate JSON-lines file as an event.
+pub fn events_jsonl(path: &Path) -> Vec<Event> {
+    let text = std::fs::read_to_string(path).expect("read events");
+    text.lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            let doc: serde_json::Value = serde_json::from_str(l).expect("json line");
+            event_from_evtx_json(&doc).expect("an evtx-crate JSON event")
+        })
+        .collect()
+}
+
+/// Reads an EVTX file with the crate's ingest; an error when the file could not be read.
+pub fn events_evtx(path: &Path) -> Result<Vec<Event>, String> {
+    let load = appxview::ingest::read_path(path, 0);
+    match load.source.error {
+        Some(e) => Err(e),
+        None => Ok(load.events),
+    }
+}
