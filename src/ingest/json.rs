@@ -12,7 +12,6 @@
 //! `info.error` starting "unrecognised shape:". A top-level array is held in memory whole;
 //! line-based files are not. Knows nothing about threads or egui.
 
-mod appx_fields;
 mod nxlog;
 mod powershell;
 mod seed;
