@@ -24,6 +24,9 @@ pub struct Cli {
     /// Sigma rules (file or folder) to load in addition to the built-in AppX pack.
     #[arg(long = "rules", value_name = "PATH")]
     pub rules: Vec<PathBuf>,
+    /// Select the event with this record id once it has loaded.
+    #[arg(long, value_name = "RECORD_ID")]
+    pub select: Option<u64>,
 }
 
 /// Headless commands.

@@ -28,10 +28,15 @@ fn main() {
                 ..Default::default()
             };
             let files = cli.files;
+            let select = cli.select;
             let result = eframe::run_native(
                 "appxview",
                 options,
-                Box::new(move |_cc| Ok(Box::new(App::new(rules, Box::new(NativePicker), files)))),
+                Box::new(move |_cc| {
+                    let mut app = App::new(rules, Box::new(NativePicker), files);
+                    app.select_record_when_loaded(select);
+                    Ok(Box::new(app))
+                }),
             );
             if let Err(e) = result {
                 eprintln!("appxview: cannot open a window: {e}");

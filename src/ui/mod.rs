@@ -79,6 +79,10 @@ pub struct App {
     /// Set by the window so background threads can request a repaint.
     repaint: Option<egui::Context>,
     raw_cache: detail::RawCache,
+    /// A record id to select as soon as it has loaded (`--select`).
+    pending_select: Option<u64>,
+    /// Scroll the table to the selected row on the next frame.
+    scroll_to_selected: bool,
 }
 
 impl App {
@@ -103,11 +107,18 @@ impl App {
             read_options: ReadOptions::default(),
             repaint: None,
             raw_cache: detail::RawCache::default(),
+            pending_select: None,
+            scroll_to_selected: false,
         };
         if !paths.is_empty() {
             app.apply(Action::Open(paths));
         }
         app
+    }
+
+    /// Selects the event with this record id once it has loaded.
+    pub fn select_record_when_loaded(&mut self, record_id: Option<u64>) {
+        self.pending_select = record_id;
     }
 
     /// True while files are being read.
@@ -183,12 +194,19 @@ impl App {
                 toolbar::warnings_ui(ui, &self.store);
                 ui.separator();
             }
+            let scroll_to = if std::mem::take(&mut self.scroll_to_selected) {
+                self.selected
+                    .and_then(|row| self.visible.iter().position(|r| *r == row))
+            } else {
+                None
+            };
             table::events_table_ui(
                 ui,
                 &self.store,
                 &self.visible,
                 self.selected,
                 self.sort,
+                scroll_to,
                 &mut actions,
             );
         });
@@ -359,6 +377,17 @@ impl App {
         self.visible = visible_rows(&self.store, &self.filter);
         sort_rows(&self.store, &mut self.visible, self.sort);
         self.visible_dirty = false;
+        if let Some(record_id) = self.pending_select
+            && let Some(row) = self
+                .store
+                .events
+                .iter()
+                .position(|e| e.record_id == Some(record_id))
+        {
+            self.selected = Some(row as Row);
+            self.pending_select = None;
+            self.scroll_to_selected = true;
+        }
     }
 
     fn export(&mut self, kind: ExportKind) {

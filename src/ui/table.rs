@@ -16,10 +16,15 @@ pub(super) fn events_table_ui(
     visible: &[Row],
     selected: Option<Row>,
     sort: Sort,
+    scroll_to: Option<usize>,
     actions: &mut Vec<Action>,
 ) {
     let row_height = ui.text_style_height(&egui::TextStyle::Body) + 4.0;
-    TableBuilder::new(ui)
+    let mut builder = TableBuilder::new(ui);
+    if let Some(index) = scroll_to {
+        builder = builder.scroll_to_row(index, Some(egui::Align::Center));
+    }
+    builder
         .id_salt("events")
         .striped(true)
         .resizable(true)
