@@ -608,16 +608,21 @@ fn made_variants_of_other_producers() {
 fn a_stopping_sink_stops_the_load() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("many.jsonl");
-    let line = "{\"Event\":{\"System\":{\"EventID\":400}}}\n";
-    std::fs::write(&path, line.repeat(5000)).unwrap();
-    let mut source = Source::new(path.clone());
-    let mut batches = 0;
-    read_json(&path, 0, &mut source, &mut |_, progress| {
-        batches += 1;
-        assert!(progress.records > 0);
-        false
-    });
-    assert_eq!(batches, 1);
-    assert!(source.records < 5000);
-    assert_eq!(source.error, None);
+    let doc = "{\"Event\":{\"System\":{\"EventID\":400}}}";
+    // Made: 5000 JSON lines, and the same 5000 documents in one array.
+    let lines = format!("{doc}\n").repeat(5000);
+    let array = format!("[{}]", vec![doc; 5000].join(",\n"));
+    for content in [lines, array] {
+        std::fs::write(&path, content).unwrap();
+        let mut source = Source::new(path.clone());
+        let mut batches = 0;
+        read_json(&path, 0, &mut source, &mut |_, progress| {
+            batches += 1;
+            assert!(progress.records > 0);
+            false
+        });
+        assert_eq!(batches, 1);
+        assert!(source.records < 5000);
+        assert_eq!(source.error, None);
+    }
 }

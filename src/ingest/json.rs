@@ -1,10 +1,10 @@
 //! JSON exports → [`Event`]s, the shape recognised from the content (never the extension).
 //!
-//! Reads, streaming line by line ([`text`]) and cutting the lines into documents
-//! ([`split`]): JSON lines, pretty-printed documents one after another, a top-level array,
+//! Reads, streaming line by line (`text`) and cutting the lines into documents
+//! (`split`): JSON lines, pretty-printed documents one after another, a top-level array,
 //! and `evtx_dump -o json` with its `Record N` lines; UTF-8 with or without a BOM, UTF-16
 //! with a BOM; CRLF and blank lines. Each object's shape is recognised by its keys
-//! ([`shape`]): the evtx crate's JSON (via [`super::evtx_json`]), the seed's flat shape,
+//! (`shape`): the evtx crate's JSON (via [`super::evtx_json`]), the seed's flat shape,
 //! PowerShell `ConvertTo-Json`, Winlogbeat (current and 5.x/6.x) and flat NXLog records.
 //!
 //! Every skipped line or document becomes a [`Warning`] at "line N" (the first 1000 are
@@ -12,7 +12,6 @@
 //! `info.error` starting "unrecognised shape:". A top-level array is held in memory whole;
 //! line-based files are not. Knows nothing about threads or egui.
 
-mod appx_fields;
 mod nxlog;
 mod powershell;
 mod seed;
@@ -164,6 +163,9 @@ impl<'p> Load<'p> {
     }
 
     fn piece(&mut self, piece: Piece, sink: &mut Sink<'_>) {
+        if self.stopped {
+            return;
+        }
         match piece {
             Piece::Separator => self.saw_separator = true,
             Piece::Problem { line, message } => self.problem(line, message),

@@ -1,18 +1,29 @@
 //! Windows PowerShell `Get-WinEvent | ConvertTo-Json` records (`Id`, `ProviderName`,
 //! `LogName`, `"\/Date(ms)\/"`, positional `Properties`) → [`Event`].
 //!
-//! `Properties` carries no names: for the AppX events in [`super::appx_fields`] the values are
-//! named from the field list of the matching build, and numbers in hex-typed fields are
-//! written back as the lowercase `0x…` text the XML and the evtx crate use (so that the same
-//! Sigma value matches every shape). Anything else is named `Property1…N` with its JSON type.
+//! `Properties` carries no names. For an event in the AppX catalogue ([`Catalogue`]) whose
+//! field list in some Windows build has exactly as many fields as there are properties (the
+//! newest such build), the values are named from that list, and numbers in `HexInt32` /
+//! `HexInt64` fields are written back as the lowercase `0x…` text the XML and the evtx crate
+//! use (so that the same Sigma value matches every shape). Any other record keeps its values
+//! as `Property1…N` with their JSON types: a count no build has is not guessed at.
 //! PowerShell 7's ISO times are read as well. Knows nothing about files or other shapes.
 
 use serde_json::{Map, Value as Json};
 
 use super::super::evtx_json::{event_id_from_json, keywords_from_json};
-use super::appx_fields::{HexKind, field_names, hex_kind};
 use super::values::{flatten, level, message, small, text, time, uint};
 use crate::model::{Event, Sym, Value};
+use crate::schema::{Catalogue, FieldSchema};
+
+/// How a number is written in a hex-typed field.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum HexKind {
+    /// win:HexInt32: .NET gives a signed Int32.
+    Hex32,
+    /// win:HexInt64: .NET gives a UInt64.
+    Hex64,
+}
 
 /// True for an `Id` plus `ProviderName` or `LogName` (an EventLogRecord).
 pub(super) fn matches(obj: &Map<String, Json>) -> bool {
@@ -46,30 +57,51 @@ pub(super) fn convert(obj: &Map<String, Json>) -> Event {
         ..Event::default()
     };
     if let Some(properties) = get("Properties").as_array() {
-        let names = event
+        let declared = event
             .event_id
-            .and_then(|id| field_names(event.provider.as_str(), id, properties.len()));
+            .and_then(|id| declared_fields(event.provider.as_str(), id, properties.len()));
         for (i, property) in properties.iter().enumerate() {
             let value = match property {
                 Json::Object(p) => p.get("Value").unwrap_or(&Json::Null),
                 other => other,
             };
-            match names.and_then(|n| n.get(i)) {
-                Some(name) => {
-                    let value = match (hex_kind(name), value) {
+            match declared.and_then(|d| d.get(i)) {
+                Some(field) => {
+                    let value = match (hex_kind(&field.ty), value) {
                         (Some(kind), Json::Number(n)) => as_hex(kind, n),
                         (_, Json::Object(o)) => o
                             .get("Value")
                             .map_or_else(|| Value::from_json(value), Value::from_json),
                         _ => Value::from_json(value),
                     };
-                    event.fields.push((Sym::new(name), value));
+                    event.fields.push((Sym::new(&field.name), value));
                 }
                 None => flatten(&format!("Property{}", i + 1), value, &mut event.fields),
             }
         }
     }
     event
+}
+
+/// The declared fields of the newest Windows build whose list for this event has `count`
+/// fields; `None` when the event is not in the catalogue or no build has that many.
+fn declared_fields(provider: &str, event_id: u32, count: usize) -> Option<&'static [FieldSchema]> {
+    let schema = Catalogue::get().event(provider, event_id)?;
+    schema
+        .field_history
+        .iter()
+        .rev()
+        .map(|list| list.fields.as_slice())
+        .chain(std::iter::once(schema.fields.as_slice()))
+        .find(|fields| fields.len() == count)
+}
+
+fn hex_kind(ty: &str) -> Option<HexKind> {
+    match ty {
+        "HexInt32" => Some(HexKind::Hex32),
+        "HexInt64" => Some(HexKind::Hex64),
+        _ => None,
+    }
 }
 
 /// A .NET number of a hex-typed field as the XML text (`-2147009281` → `0x80073cff`).
@@ -92,6 +124,28 @@ fn as_hex(kind: HexKind, n: &serde_json::Number) -> Value {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn field_lists_are_picked_by_length() {
+        let provider = "microsoft-windows-appxdeployment-server";
+        let names = |count| -> Vec<&str> {
+            declared_fields(provider, 400, count)
+                .unwrap()
+                .iter()
+                .map(|f| f.name.as_str())
+                .collect()
+        };
+        assert_eq!(names(24)[23], "PackageDisplayName");
+        assert_eq!(names(7)[6], "StorageId");
+        assert_eq!(names(7).len(), 7);
+        assert!(declared_fields(provider, 400, 8).is_none());
+        assert!(declared_fields("Other-Provider", 400, 7).is_none());
+        let errors = declared_fields(provider, 401, 30).unwrap();
+        assert_eq!(
+            (errors[3].name.as_str(), errors[3].ty.as_str()),
+            ("ErrorCode", "HexInt32")
+        );
+    }
 
     #[test]
     fn hex_fields_get_their_xml_text() {

@@ -64,6 +64,16 @@ impl Splitter {
     }
 
     fn take(&mut self, line: Line, out: &mut Vec<Piece>) {
+        if !self.pending.is_empty() && self.starts_a_document(&line.text) {
+            // The open document never closed: report it, then read this line afresh.
+            let reason = format!(
+                "line {} starts a new document before it closes",
+                line.number
+            );
+            self.queue.push_front(line);
+            self.fail(&reason, out);
+            return;
+        }
         if self.pending.is_empty() {
             let trimmed = line.text.trim();
             if trimmed.is_empty() {
@@ -211,6 +221,21 @@ impl Splitter {
         }
     }
 
+    /// A line that can only start a new top-level document while one is open: a `Record N`
+    /// separator, or a lone `{` / `[` at the very start of the line when the open document is
+    /// indented (such printers indent every nested bracket; `indent=0` output does not, so
+    /// it is not cut).
+    fn starts_a_document(&self, text: &str) -> bool {
+        let text = text.trim_end();
+        if is_record_separator(text) {
+            return true;
+        }
+        let indented = self.pending.len() >= 2
+            && self.pending[0].text.trim_end() == "{"
+            && self.pending[1].text.starts_with([' ', '\t']);
+        indented && (text == "{" || text == "[")
+    }
+
     fn reset(&mut self) {
         self.pending.clear();
         self.depth = 0;
@@ -319,6 +344,32 @@ mod tests {
                 "bad@6"
             ]
         );
+    }
+
+    #[test]
+    fn a_truncated_pretty_document_ends_at_the_next_one() {
+        let got = summary(&split(
+            "Record 1\n{\n  \"a\": {\n    \"b\": 1\nRecord 2\n{\n  \"c\": 2\n}\n{\n  \"d\": [\n{\n  \"e\": 5\n}",
+        ));
+        assert_eq!(
+            got,
+            [
+                "sep",
+                "bad@2",
+                "sep",
+                "doc@6:{\"c\":2}",
+                "bad@9",
+                "doc@11:{\"e\":5}"
+            ]
+        );
+    }
+
+    #[test]
+    fn unindented_nesting_is_not_cut() {
+        let got = summary(&split(
+            "{\n\"a\": [\n{\n\"b\": 1\n}\n]\n}\n[\n{\n\"c\": 2\n}\n]",
+        ));
+        assert_eq!(got, ["doc@1:{\"a\":[{\"b\":1}]}", "doc@8:[{\"c\":2}]"]);
     }
 
     #[test]

@@ -16,13 +16,8 @@ pub(super) fn uint(value: &Json) -> Option<u64> {
                 .filter(|f| f.fract() == 0.0 && *f >= 0.0 && *f < 1.8e19)
                 .map(|f| f as u64)
         }),
-        Json::String(s) => {
-            let s = s.trim();
-            match s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
-                Some(hex) => u64::from_str_radix(hex, 16).ok(),
-                None => s.parse().ok(),
-            }
-        }
+        // Decimal or `0x` text, as the model reads it.
+        Json::String(_) => Value::from_json(value).as_u64(),
         _ => None,
     }
 }
