@@ -817,6 +817,12 @@ fn write_speed() {
         bytes as f64 / 1e6 / secs
     );
     assert!(secs < 60.0);
+    let start = std::time::Instant::now();
+    let generated = synth_events(count, 3).count();
+    println!(
+        "of which generating the {generated} events alone: {:.2} s",
+        start.elapsed().as_secs_f64()
+    );
     let mut parser = EvtxParser::from_path(&path).unwrap();
     assert!(parser.header().validate_checksum());
     assert_eq!(parser.header().next_record_id, count as u64 + 1);
