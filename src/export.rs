@@ -221,6 +221,7 @@ fn atomic_write(
     temp.as_file()
         .sync_all()
         .map_err(|e| fail("cannot write", &e))?;
-    temp.persist(path).map_err(|e| fail("cannot rename", &e.error))?;
+    temp.persist(path)
+        .map_err(|e| fail("cannot rename", &e.error))?;
     Ok(count)
 }

@@ -34,7 +34,11 @@ pub fn parse_event_ids(text: &str) -> Result<Vec<(u32, u32)>, String> {
         };
         match range {
             (Ok(a), Ok(b)) if a <= b => ranges.push((a, b)),
-            _ => return Err(format!("\"{part}\" is not an event id or range (e.g. 400, 401-404)")),
+            _ => {
+                return Err(format!(
+                    "\"{part}\" is not an event id or range (e.g. 400, 401-404)"
+                ));
+            }
         }
     }
     Ok(ranges)
@@ -185,9 +189,10 @@ pub fn sort_rows(store: &Store, rows: &mut [Row], sort: Sort) {
             ),
             Column::Summary => directed(summary(ea).cmp(&summary(eb)), sort.ascending),
             Column::Result => directed(result_code(ea).cmp(&result_code(eb)), sort.ascending),
-            Column::Computer => {
-                directed(ea.computer.as_str().cmp(eb.computer.as_str()), sort.ascending)
-            }
+            Column::Computer => directed(
+                ea.computer.as_str().cmp(eb.computer.as_str()),
+                sort.ascending,
+            ),
             Column::Source => directed(ea.source.cmp(&eb.source), sort.ascending),
             Column::Detections => directed(
                 store
@@ -212,9 +217,25 @@ fn directed(ordering: Ordering, ascending: bool) -> Ordering {
 /// The "Operation / summary" cell: the deployment operation, else the first text field.
 pub fn summary(event: &Event) -> String {
     if let Some(op) = event.field("DeploymentOperation") {
-        return format!("Operation {}", op.to_text());
+        let name = crate::schema::decode::decode(
+            event.provider.as_str(),
+            event.event_id.unwrap_or(0),
+            "DeploymentOperation",
+            op,
+        )
+        .and_then(|d| d.text());
+        return match name {
+            Some(name) => name,
+            None => format!("Operation {}", op.to_text()),
+        };
     }
-    for name in ["Path", "subjectName", "ImageName", "ErrorMessage", "Message"] {
+    for name in [
+        "Path",
+        "subjectName",
+        "ImageName",
+        "ErrorMessage",
+        "Message",
+    ] {
         if let Some(value) = event.field(name) {
             let text = value.to_text();
             if !text.trim().is_empty() {
@@ -230,9 +251,19 @@ pub fn summary(event: &Event) -> String {
 
 /// The "Result / error code" cell: an HRESULT field as hex, with its symbol when known.
 pub fn result_code(event: &Event) -> String {
-    for name in ["ErrorCode", "errorCode", "HResult", "HRESULT", "hr", "Error"] {
+    for name in [
+        "ErrorCode",
+        "errorCode",
+        "HResult",
+        "HRESULT",
+        "hr",
+        "Error",
+    ] {
         if let Some(value) = event.field(name) {
-            return value.to_text().into_owned();
+            return match crate::schema::decode::hresult(value) {
+                Some(info) => format!("{:#010X} {}", info.code, info.symbol),
+                None => value.to_text().into_owned(),
+            };
         }
     }
     String::new()
@@ -257,8 +288,12 @@ pub fn visible_char(c: char) -> String {
         '\r' => "\\r".to_owned(),
         '\n' => "\\n".to_owned(),
         '\t' => "\\t".to_owned(),
-        '\u{0}'..='\u{1f}' | '\u{7f}' | '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}'
-        | '\u{2066}'..='\u{2069}' | '\u{feff}' => format!("\\u{{{:04X}}}", c as u32),
+        '\u{0}'..='\u{1f}'
+        | '\u{7f}'
+        | '\u{200b}'..='\u{200f}'
+        | '\u{202a}'..='\u{202e}'
+        | '\u{2066}'..='\u{2069}'
+        | '\u{feff}' => format!("\\u{{{:04X}}}", c as u32),
         other => other.to_string(),
     }
 }

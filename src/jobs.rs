@@ -71,14 +71,15 @@ impl LoadJob {
                     let Ok(source) = ids_rx.recv() else {
                         return;
                     };
-                    let info = ingest::stream_path(&path, source, options, &mut |events, progress| {
-                        if thread_cancel.load(Ordering::Relaxed) {
-                            return false;
-                        }
-                        let batch = Batch::prepare(events, &rules);
-                        send(LoadMsg::Events(source, batch, progress))
-                            && !thread_cancel.load(Ordering::Relaxed)
-                    });
+                    let info =
+                        ingest::stream_path(&path, source, options, &mut |events, progress| {
+                            if thread_cancel.load(Ordering::Relaxed) {
+                                return false;
+                            }
+                            let batch = Batch::prepare(events, &rules);
+                            send(LoadMsg::Events(source, batch, progress))
+                                && !thread_cancel.load(Ordering::Relaxed)
+                        });
                     if thread_cancel.load(Ordering::Relaxed) {
                         cancelled = true;
                     }

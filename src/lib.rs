@@ -7,6 +7,8 @@
 //! Only `jobs` starts threads; only `ui` knows egui. See ARCHITECTURE.md.
 
 pub mod appx;
+pub mod cli;
+pub mod evtx_writer;
 pub mod export;
 pub mod filter;
 pub mod ingest;
@@ -15,3 +17,4 @@ pub mod model;
 pub mod schema;
 pub mod sigma;
 pub mod store;
+pub mod ui;

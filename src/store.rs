@@ -83,7 +83,10 @@ impl Store {
 
     /// Registers a file about to be loaded. A file already loaded is replaced: its events go.
     pub fn begin_source(&mut self, source: Source) -> SourceId {
-        if let Some(existing) = self.sources.iter().position(|s| same_file(&s.path, &source.path))
+        if let Some(existing) = self
+            .sources
+            .iter()
+            .position(|s| same_file(&s.path, &source.path))
         {
             self.remove_events_of(existing as SourceId);
             self.sources[existing] = source;

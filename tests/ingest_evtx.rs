@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly on purpose.
 //! EVTX ingest on the real samples in ../shared (evtx crate samples, MIT/Apache-2.0; the
 //! mdecrevoisier PowerShell log, CC0) and the damaged cases in ../shared/cases-evtx.
 

@@ -2,6 +2,8 @@
 //! Names come from ../shared (seed, cases-json, sigma-cases, shapes.md); events built here are made
 //! for the test and labelled so.
 
+#![allow(clippy::unwrap_used)] // tests may unwrap (house rules)
+
 use appxview::model::{Event, Sym, Value};
 use appxview::schema::package::{PackageId, find_in_text, package_name_of, package_of};
 

@@ -1,11 +1,10 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly on purpose.
 //! The built-in AppX pack: for each rule, made positive and negative events (one negative per
 //! filter), the seed's example event flagged by no rule, and the same answers as the SigmaHQ
 //! rule each one is derived from.
 //!
 //! All events below are made for these tests (labelled "made"), shaped like the seed's
 //! event 400 (AppXDeployment-Server channel, seed field names and value styles).
-
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod sigma_support;
 

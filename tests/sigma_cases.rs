@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly on purpose.
 //! ../shared/sigma-cases: every (rule, record) pair as `expected_matches.csv` says, and every
 //! pair it does not list must not match.
 //!
@@ -5,8 +6,6 @@
 //! events are AppX-shaped (AppXDeployment-Server channel, no event id), so the pairs are
 //! checked with `Rule::matches_detection`; `Rule::matches` (with logsource) must agree for
 //! every rule whose logsource covers the events, and r5 must be stopped by its logsource.
-
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod sigma_support;
 

@@ -1,9 +1,8 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly on purpose.
 //! Table tests of every modifier and condition feature of the engine.
 //!
 //! All rules and events here are made by hand for these tests (labelled "made"): AppX-shaped
 //! events on the AppXDeployment-Server channel unless a case needs another log.
-
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use appxview::model::{Event, Sym, Value};
 use appxview::sigma::{RuleSet, Severity};

@@ -1,9 +1,8 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly on purpose.
 //! The whole SigmaHQ rule set in ../shared/sigmahq/rules* must load (≥ 99.5 %), and every rule
 //! with a regression EVTX must fire on it as often as its `info.yml` says.
 //!
 //! EVTX files are read with the crate's own ingest (`appxview::ingest::read_path`).
-
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod sigma_support;
 

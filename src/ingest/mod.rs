@@ -42,16 +42,10 @@ impl Progress {
 pub type Sink<'a> = dyn FnMut(Vec<Event>, Progress) -> bool + 'a;
 
 /// Settings for one load.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ReadOptions {
     /// Threads for the evtx crate's chunk pool (0 = one per core).
     pub evtx_threads: usize,
-}
-
-impl Default for ReadOptions {
-    fn default() -> Self {
-        ReadOptions { evtx_threads: 0 }
-    }
 }
 
 /// A whole file read into memory (for tests, `scan` and `inspect`).
@@ -132,5 +126,17 @@ fn sniff(path: &Path) -> Result<Content, String> {
             "unrecognised content: not an EVTX file (magic ElfFile missing) and not JSON (starts with {:02X?})",
             &head[..filled]
         ))
+    }
+}
+
+/// The event as its file holds it, read again on demand (the raw event is not kept in
+/// memory). EVTX: the record, re-rendered by the evtx crate from its chunk. Other formats:
+/// `Err` (the caller shows the normalised event instead).
+pub fn raw_event(source: &Source, event: &Event) -> Result<serde_json::Value, String> {
+    match (source.format, event.record_id) {
+        (Some(crate::model::Format::Evtx), Some(record_id)) => {
+            evtx::raw_record(&source.path, record_id)
+        }
+        _ => Err("raw text is not kept for this format".to_owned()),
     }
 }

@@ -1,0 +1,243 @@
+//! The command line: `appxview [FILE…]` opens the window; `appxview scan …` runs the same
+//! ingest, rules and export headless. Parsing with clap; no egui here.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use serde_json::json;
+
+use crate::export;
+use crate::filter::{Filter, Sort, sort_rows, visible_rows};
+use crate::ingest::{self, ReadOptions};
+use crate::sigma::RuleSet;
+use crate::store::{Batch, Store};
+
+/// appxview: find the bad package fast in Windows AppX/MSIX deployment logs.
+#[derive(Debug, Parser)]
+#[command(name = "appxview", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// Files (.evtx or JSON exports) to open in the window.
+    pub files: Vec<PathBuf>,
+    /// Sigma rules (file or folder) to load in addition to the built-in AppX pack.
+    #[arg(long = "rules", value_name = "PATH")]
+    pub rules: Vec<PathBuf>,
+    /// Select the event with this record id once it has loaded.
+    #[arg(long, value_name = "RECORD_ID")]
+    pub select: Option<u64>,
+}
+
+/// Headless commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Read files, evaluate rules, print a summary and write exports.
+    Scan(ScanArgs),
+}
+
+/// Output format of headless commands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    Text,
+    Json,
+}
+
+/// `appxview scan`.
+#[derive(Debug, clap::Args)]
+pub struct ScanArgs {
+    /// Count and export events of every provider, not only AppX ones.
+    #[arg(long)]
+    pub all_events: bool,
+    /// Sigma rule file or folder (repeatable).
+    #[arg(long = "rules", value_name = "PATH")]
+    pub rules: Vec<PathBuf>,
+    /// Leave the built-in AppX rule pack out.
+    #[arg(long)]
+    pub no_builtin_rules: bool,
+    /// Write the flagged events as CSV here.
+    #[arg(long, value_name = "PATH")]
+    pub flagged_csv: Option<PathBuf>,
+    /// Write the shown events as JSON lines here.
+    #[arg(long, value_name = "PATH")]
+    pub jsonl: Option<PathBuf>,
+    /// With --jsonl: only flagged events.
+    #[arg(long)]
+    pub flagged_only: bool,
+    /// Summary format on standard output.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: OutputFormat,
+    /// Input files.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+}
+
+/// Builds the rule set a command asked for; load errors go to `errors`.
+pub fn rules_for(builtin: bool, paths: &[PathBuf]) -> RuleSet {
+    let mut rules = if builtin {
+        RuleSet::builtin()
+    } else {
+        RuleSet::default()
+    };
+    for path in paths {
+        rules.load_path(path);
+    }
+    rules
+}
+
+/// Runs `scan`; returns the process exit code.
+pub fn scan(args: &ScanArgs, out: &mut dyn Write) -> std::io::Result<i32> {
+    let rules = rules_for(!args.no_builtin_rules, &args.rules);
+    let mut store = Store::new(rules);
+    for path in &args.files {
+        let id = store.begin_source(crate::model::Source::new(path.clone()));
+        let rules = store.rules.clone();
+        let mut batches = Vec::new();
+        let info = ingest::stream_path(path, id, ReadOptions::default(), &mut |events, _| {
+            batches.push(Batch::prepare(events, &rules));
+            true
+        });
+        for batch in batches {
+            store.push(batch);
+        }
+        store.sources[id as usize] = info;
+    }
+    let filter = Filter {
+        all_events: args.all_events,
+        ..Filter::default()
+    };
+    let mut shown = visible_rows(&store, &filter);
+    sort_rows(&store, &mut shown, Sort::default());
+    let flagged: Vec<_> = shown
+        .iter()
+        .copied()
+        .filter(|row| store.detections.contains_key(row))
+        .collect();
+
+    let mut export_errors = Vec::new();
+    if let Some(path) = &args.flagged_csv
+        && let Err(e) = export::write_csv(&store, &flagged, path)
+    {
+        export_errors.push(e.to_string());
+    }
+    if let Some(path) = &args.jsonl {
+        let rows = if args.flagged_only { &flagged } else { &shown };
+        if let Err(e) = export::write_jsonl(&store, rows, path) {
+            export_errors.push(e.to_string());
+        }
+    }
+
+    let appx_of = |source: u32| {
+        store
+            .events
+            .iter()
+            .zip(&store.derived)
+            .filter(|(e, d)| e.source == source && d.appx)
+            .count()
+    };
+    let mut hits = vec![0usize; store.rules.rules.len()];
+    for row in &shown {
+        for detection in store.hits(*row) {
+            if let Some(h) = hits.get_mut(detection.rule) {
+                *h += 1;
+            }
+        }
+    }
+    let appx_total = store.derived.iter().filter(|d| d.appx).count();
+    match args.format {
+        OutputFormat::Json => {
+            let files: Vec<_> = store
+                .sources
+                .iter()
+                .enumerate()
+                .map(|(i, s)| {
+                    json!({
+                        "path": s.path.display().to_string(),
+                        "format": s.format.map(|f| f.name()),
+                        "records": s.records,
+                        "appx_events": appx_of(i as u32),
+                        "warnings": s.warnings.iter().map(|w| format!("{}: {}", w.location, w.message)).collect::<Vec<_>>(),
+                        "error": s.error,
+                    })
+                })
+                .collect();
+            let rules: Vec<_> = store
+                .rules
+                .rules
+                .iter()
+                .zip(&hits)
+                .map(|(r, h)| json!({"id": r.id, "title": r.title, "level": r.level.to_string(), "hits": h}))
+                .collect();
+            let summary = json!({
+                "files": files,
+                "events": shown.len(),
+                "appx_events": appx_total,
+                "flagged": flagged.len(),
+                "rules": rules,
+                "rule_errors": store.rules.errors.iter().map(ToString::to_string).collect::<Vec<_>>(),
+                "export_errors": export_errors,
+            });
+            writeln!(out, "{summary}")?;
+        }
+        OutputFormat::Text => {
+            for s in &store.sources {
+                let format = s.format.map(|f| f.name()).unwrap_or("-");
+                writeln!(
+                    out,
+                    "{}: {format}, {} records, {} warnings{}",
+                    s.path.display(),
+                    s.records,
+                    s.warnings.len(),
+                    s.error
+                        .as_ref()
+                        .map(|e| format!(", ERROR: {e}"))
+                        .unwrap_or_default()
+                )?;
+                for w in &s.warnings {
+                    writeln!(out, "  warning: {}: {}", w.location, w.message)?;
+                }
+            }
+            for e in &store.rules.errors {
+                writeln!(out, "rule not loaded: {e}")?;
+            }
+            writeln!(
+                out,
+                "{} events shown ({} AppX), {} flagged",
+                shown.len(),
+                appx_total,
+                flagged.len()
+            )?;
+            for (rule, h) in store.rules.rules.iter().zip(&hits) {
+                if *h > 0 {
+                    writeln!(out, "  {h:>6}  [{}] {}", rule.level, rule.title)?;
+                }
+            }
+            for row in &flagged {
+                let event = &store.events[*row as usize];
+                for d in store.hits(*row) {
+                    if let Some(rule) = store.rules.rules.get(d.rule) {
+                        writeln!(
+                            out,
+                            "FLAG {} record {} event {} [{}] {}: {}",
+                            event.time.display(),
+                            event.record_or_position(),
+                            event.event_id.map(|i| i.to_string()).unwrap_or_default(),
+                            rule.level,
+                            rule.title,
+                            export::why_text(d)
+                        )?;
+                    }
+                }
+            }
+            for e in &export_errors {
+                writeln!(out, "export failed: {e}")?;
+            }
+        }
+    }
+    let unreadable = store.sources.iter().any(|s| s.error.is_some());
+    Ok(if unreadable || !export_errors.is_empty() {
+        1
+    } else {
+        0
+    })
+}

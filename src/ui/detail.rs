@@ -1,0 +1,254 @@
+//! The field-detail pane of the selected event: header, EventData with types, rule hits
+//! with why, and the raw event (read again from the file on demand, cached per row).
+
+use eframe::egui;
+
+use super::severity_color;
+use crate::export::event_json;
+use crate::model::{Row, level_name};
+use crate::schema::detail::EventDetail;
+use crate::store::Store;
+
+/// The explained and raw event of the last selected row, built once per selection.
+#[derive(Default)]
+pub struct RawCache {
+    row: Option<Row>,
+    detail: Option<EventDetail>,
+    raw_row: Option<Row>,
+    text: String,
+}
+
+/// Draws the pane for `row`.
+pub(super) fn detail_ui(ui: &mut egui::Ui, store: &Store, row: Row, raw: &mut RawCache) {
+    let Some(event) = store.events.get(row as usize) else {
+        return;
+    };
+    egui::ScrollArea::vertical()
+        .id_salt("detail")
+        .auto_shrink(false)
+        .show(ui, |ui| {
+            ui.heading(format!(
+                "Event {} · {}",
+                event.event_id.map(|i| i.to_string()).unwrap_or_default(),
+                event.provider
+            ));
+            let source = store
+                .source_of(event)
+                .map(|s| s.path.display().to_string())
+                .unwrap_or_default();
+            let local = event
+                .time
+                .instant()
+                .map(|t| t.with_timezone(&chrono::Local).to_rfc3339())
+                .unwrap_or_default();
+            egui::Grid::new("system")
+                .num_columns(2)
+                .striped(true)
+                .show(ui, |ui| {
+                    let mut line = |name: &str, value: String| {
+                        ui.label(name);
+                        ui.add(egui::Label::new(value).wrap());
+                        ui.end_row();
+                    };
+                    line("Time (UTC)", event.time.display());
+                    line("Time (local)", local);
+                    line("Provider", event.provider.to_string());
+                    line("Channel", event.channel.to_string());
+                    line(
+                        "Event ID",
+                        event.event_id.map(|i| i.to_string()).unwrap_or_default(),
+                    );
+                    line(
+                        "Version",
+                        event.version.map(|v| v.to_string()).unwrap_or_default(),
+                    );
+                    line(
+                        "Level",
+                        format!(
+                            "{} {}",
+                            event.level.map(|l| l.to_string()).unwrap_or_default(),
+                            level_name(event.level)
+                        ),
+                    );
+                    line(
+                        "Task",
+                        event.task.map(|v| v.to_string()).unwrap_or_default(),
+                    );
+                    line(
+                        "Opcode",
+                        event.opcode.map(|v| v.to_string()).unwrap_or_default(),
+                    );
+                    line(
+                        "Keywords",
+                        event
+                            .keywords
+                            .map(|k| format!("{k:#018x}"))
+                            .unwrap_or_default(),
+                    );
+                    line("Computer", event.computer.to_string());
+                    line(
+                        "User SID",
+                        event.user_sid.map(|s| s.to_string()).unwrap_or_default(),
+                    );
+                    line(
+                        "Process / thread",
+                        format!(
+                            "{} / {}",
+                            event.process_id.map(|v| v.to_string()).unwrap_or_default(),
+                            event.thread_id.map(|v| v.to_string()).unwrap_or_default()
+                        ),
+                    );
+                    line(
+                        "Activity ID",
+                        event.activity_id.as_deref().unwrap_or("").to_owned(),
+                    );
+                    line(
+                        "Record ID",
+                        event.record_id.map(|v| v.to_string()).unwrap_or_default(),
+                    );
+                    line("Source", source);
+                    if event.recovered {
+                        line("Recovered", "yes: carved from unallocated space".to_owned());
+                    }
+                });
+
+            let hits = store.hits(row);
+            if !hits.is_empty() {
+                ui.separator();
+                ui.strong("Rule hits");
+                for detection in hits {
+                    let Some(rule) = store.rules.rules.get(detection.rule) else {
+                        continue;
+                    };
+                    ui.colored_label(
+                        severity_color(rule.level),
+                        format!("!! [{}] {}", rule.level, rule.title),
+                    );
+                    for why in &detection.why {
+                        let text = if why.field.is_empty() {
+                            format!("   {}: keyword \"{}\" found", why.selection, why.pattern)
+                        } else {
+                            format!(
+                                "   {}: {} = \"{}\" matched \"{}\"",
+                                why.selection, why.field, why.value, why.pattern
+                            )
+                        };
+                        ui.label(text);
+                    }
+                }
+            }
+
+            if raw.row != Some(row) || raw.detail.is_none() {
+                raw.row = Some(row);
+                raw.detail = Some(EventDetail::build(event));
+            }
+            if let Some(detail) = &raw.detail {
+                fields_ui(ui, detail);
+            }
+
+            ui.separator();
+            egui::CollapsingHeader::new("Raw event (JSON)")
+                .default_open(false)
+                .show(ui, |ui| {
+                    if raw.raw_row != Some(row) {
+                        raw.raw_row = Some(row);
+                        raw.text = raw_text(store, row);
+                    }
+                    if ui.button("Copy").clicked() {
+                        ui.ctx().copy_text(raw.text.clone());
+                    }
+                    ui.add(
+                        egui::Label::new(egui::RichText::new(raw.text.as_str()).monospace()).wrap(),
+                    );
+                });
+        });
+}
+
+/// The event as the file holds it (EVTX: the record read again); else as normalised.
+fn raw_text(store: &Store, row: Row) -> String {
+    let Some(event) = store.events.get(row as usize) else {
+        return String::new();
+    };
+    let value = store
+        .source_of(event)
+        .and_then(|source| crate::ingest::raw_event(source, event).ok())
+        .unwrap_or_else(|| event_json(store, row));
+    serde_json::to_string_pretty(&value).unwrap_or_default()
+}
+
+/// Message, package and the typed, decoded fields table.
+fn fields_ui(ui: &mut egui::Ui, detail: &EventDetail) {
+    ui.separator();
+    ui.strong("Message");
+    match &detail.message {
+        Some(message) => {
+            ui.add(egui::Label::new(message.as_str()).wrap());
+        }
+        None => {
+            ui.weak(detail.message_note.clone().unwrap_or_default());
+        }
+    }
+    if let Some(package) = &detail.package {
+        ui.separator();
+        egui::Grid::new("package").num_columns(2).show(ui, |ui| {
+            for (name, value) in [
+                ("Package name", package.name.clone()),
+                ("Version", package.version.clone()),
+                ("Architecture", package.architecture.clone()),
+                ("Resource id", package.resource_id.clone()),
+                ("Publisher id", package.publisher_id.clone()),
+                ("Family name", package.family_name()),
+            ] {
+                ui.label(name);
+                ui.label(value);
+                ui.end_row();
+            }
+        });
+    }
+    ui.separator();
+    ui.strong(format!("EventData ({} fields)", detail.fields.len()));
+    if !detail.builds.is_empty() {
+        ui.weak(format!(
+            "Field set of Windows builds: {}",
+            detail.builds.join(", ")
+        ));
+    }
+    egui::Grid::new("fields")
+        .num_columns(4)
+        .striped(true)
+        .show(ui, |ui| {
+            ui.strong("Name");
+            ui.strong("Type");
+            ui.strong("Value");
+            ui.strong("Meaning");
+            ui.end_row();
+            for field in &detail.fields {
+                let extra = detail.extra_fields.contains(&field.name);
+                ui.label(&field.name);
+                match &field.declared_type {
+                    Some(t) => ui.label(t),
+                    None if extra => ui.weak("not in schema"),
+                    None => ui.weak(field.value.kind()),
+                };
+                let value = crate::filter::one_line(&field.value.to_text(), 4000);
+                ui.add(egui::Label::new(value).wrap());
+                let meaning = match &field.decoded {
+                    Some(decoded) => match decoded.text() {
+                        Some(text) if field.inferred => format!("{text} (inferred)"),
+                        Some(text) => text,
+                        None => "unknown value".to_owned(),
+                    },
+                    None => String::new(),
+                };
+                ui.add(egui::Label::new(meaning).wrap());
+                ui.end_row();
+            }
+            for name in &detail.missing_fields {
+                ui.weak(name);
+                ui.weak("missing");
+                ui.weak("declared by the schema, absent in this event (older build?)");
+                ui.label("");
+                ui.end_row();
+            }
+        });
+}

@@ -1,0 +1,510 @@
+//! The window: the only module that knows egui.
+//!
+//! State is kept in four groups: domain data (`store`), what the investigator asked for
+//! (`filter`, `sort`, `selected`), what is derived from those two (`visible`, recomputed only
+//! when they change) and background work (`job`). Panels are functions that draw and return
+//! [`Action`]s; [`App::apply`] carries them out, so every change goes through one place.
+
+mod detail;
+mod picker;
+mod table;
+mod toolbar;
+
+use std::collections::VecDeque;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use eframe::egui;
+
+pub use picker::{FilePicker, NativePicker, PickOutcome};
+
+use crate::filter::{Filter, Sort, sort_rows, visible_rows};
+use crate::ingest::{Progress, ReadOptions};
+use crate::jobs::{LoadJob, LoadMsg};
+use crate::model::{Row, Source, SourceId};
+use crate::sigma::{RuleSet, Severity};
+use crate::store::Store;
+
+/// Something the investigator asked for, carried out by [`App::apply`].
+#[derive(Clone, Debug, PartialEq)]
+pub enum Action {
+    Open(Vec<PathBuf>),
+    OpenDialog,
+    ShowPathField,
+    LoadRulesDialog,
+    LoadRules(PathBuf),
+    FilterChanged,
+    SortBy(crate::filter::Column),
+    Select(Row),
+    ExportFlagged,
+    ExportFiltered,
+    ExportJsonl,
+    CancelLoad,
+    ToggleRule(usize),
+    FilterToRule(Option<usize>),
+}
+
+/// Which export an Export dialog is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum ExportKind {
+    FlaggedCsv,
+    FilteredCsv,
+    Jsonl,
+}
+
+/// The application.
+pub struct App {
+    // Domain data.
+    pub store: Store,
+    // What the investigator asked for.
+    pub filter: Filter,
+    pub sort: Sort,
+    pub selected: Option<Row>,
+    /// Text of the "open a path" field (when no file dialog is available, or on request).
+    pub path_input: String,
+    pub show_path_field: bool,
+    pub show_rules: bool,
+    pub show_warnings: bool,
+    // Derived.
+    pub visible: Vec<Row>,
+    visible_dirty: bool,
+    // Background work.
+    job: Option<LoadJob>,
+    queued: VecDeque<Vec<PathBuf>>,
+    current: Option<(SourceId, Progress)>,
+    /// Last status message (errors of actions, export results).
+    pub status: String,
+    picker: Box<dyn FilePicker>,
+    read_options: ReadOptions,
+    /// Set by the window so background threads can request a repaint.
+    repaint: Option<egui::Context>,
+    raw_cache: detail::RawCache,
+    /// A record id to select as soon as it has loaded (`--select`).
+    pending_select: Option<u64>,
+    /// Scroll the table to the selected row on the next frame.
+    scroll_to_selected: bool,
+}
+
+impl App {
+    /// An app with `rules`, the given file picker, loading `paths` straight away.
+    pub fn new(rules: RuleSet, picker: Box<dyn FilePicker>, paths: Vec<PathBuf>) -> App {
+        let mut app = App {
+            store: Store::new(rules),
+            filter: Filter::default(),
+            sort: Sort::default(),
+            selected: None,
+            path_input: String::new(),
+            show_path_field: false,
+            show_rules: false,
+            show_warnings: false,
+            visible: Vec::new(),
+            visible_dirty: true,
+            job: None,
+            queued: VecDeque::new(),
+            current: None,
+            status: String::new(),
+            picker,
+            read_options: ReadOptions::default(),
+            repaint: None,
+            raw_cache: detail::RawCache::default(),
+            pending_select: None,
+            scroll_to_selected: false,
+        };
+        if !paths.is_empty() {
+            app.apply(Action::Open(paths));
+        }
+        app
+    }
+
+    /// Selects the event with this record id once it has loaded.
+    pub fn select_record_when_loaded(&mut self, record_id: Option<u64>) {
+        self.pending_select = record_id;
+    }
+
+    /// True while files are being read.
+    pub fn is_loading(&self) -> bool {
+        self.job.is_some()
+    }
+
+    /// Blocks until every queued load is done, storing everything (for tests and scripts).
+    pub fn wait_for_load(&mut self) {
+        while self.is_loading() {
+            if !self.receive(Duration::from_secs(3600)) {
+                std::thread::sleep(Duration::from_millis(2));
+            }
+        }
+        self.refresh_visible();
+    }
+
+    /// Draws the whole window into `ui` (eframe calls this every frame; tests call it too).
+    pub fn ui(&mut self, ui: &mut egui::Ui) {
+        if self.repaint.is_none() {
+            self.repaint = Some(ui.ctx().clone());
+        }
+        // Drain the loader for at most ~10 ms, so the window never freezes.
+        if self.receive(Duration::from_millis(10)) {
+            ui.ctx().request_repaint();
+        }
+        let mut actions = Vec::new();
+        let dropped: Vec<PathBuf> = ui.ctx().input(|i| {
+            i.raw
+                .dropped_files
+                .iter()
+                .map(|f| f.path().to_path_buf())
+                .collect()
+        });
+        if !dropped.is_empty() {
+            actions.push(Action::Open(dropped));
+        }
+        if ui
+            .ctx()
+            .input_mut(|i| i.consume_key(egui::Modifiers::COMMAND, egui::Key::E))
+        {
+            actions.push(Action::ExportFlagged);
+        }
+        if self.visible_dirty {
+            self.refresh_visible();
+        }
+
+        egui::Panel::top("menu").show(ui, |ui| {
+            toolbar::menu_ui(ui, self, &mut actions);
+        });
+        egui::Panel::top("filters").show(ui, |ui| {
+            toolbar::filter_ui(ui, self, &mut actions);
+        });
+        egui::Panel::bottom("status").show(ui, |ui| {
+            toolbar::status_ui(ui, self, &mut actions);
+        });
+        if self.show_rules {
+            egui::Panel::left("rules")
+                .resizable(true)
+                .default_size(320.0)
+                .show(ui, |ui| toolbar::rules_ui(ui, self, &mut actions));
+        }
+        if let Some(row) = self.selected {
+            egui::Panel::right("detail")
+                .resizable(true)
+                .default_size(400.0)
+                .show(ui, |ui| {
+                    detail::detail_ui(ui, &self.store, row, &mut self.raw_cache)
+                });
+        }
+        egui::CentralPanel::default().show(ui, |ui| {
+            if self.show_warnings {
+                toolbar::warnings_ui(ui, &self.store);
+                ui.separator();
+            }
+            let scroll_to = if std::mem::take(&mut self.scroll_to_selected) {
+                self.selected
+                    .and_then(|row| self.visible.iter().position(|r| *r == row))
+            } else {
+                None
+            };
+            table::events_table_ui(
+                ui,
+                &self.store,
+                &self.visible,
+                self.selected,
+                self.sort,
+                scroll_to,
+                &mut actions,
+            );
+        });
+        drop_overlay_ui(ui.ctx());
+
+        for action in actions {
+            self.apply(action);
+        }
+    }
+
+    /// Carries out one action.
+    pub fn apply(&mut self, action: Action) {
+        match action {
+            Action::Open(paths) => self.open(paths),
+            Action::OpenDialog => match self.picker.pick_files() {
+                PickOutcome::Picked(paths) => self.open(paths),
+                PickOutcome::Cancelled => {}
+                PickOutcome::Unavailable(why) => {
+                    self.status =
+                        format!("No file dialog can open here ({why}); type a path below.");
+                    self.show_path_field = true;
+                }
+            },
+            Action::ShowPathField => self.show_path_field = true,
+            Action::LoadRulesDialog => match self.picker.pick_rules() {
+                PickOutcome::Picked(paths) => {
+                    for path in paths {
+                        self.apply(Action::LoadRules(path));
+                    }
+                }
+                PickOutcome::Cancelled => {}
+                PickOutcome::Unavailable(why) => {
+                    self.status = format!(
+                        "No file dialog can open here ({why}); type the rules path in the path field."
+                    );
+                    self.show_path_field = true;
+                }
+            },
+            Action::LoadRules(path) => {
+                let errors_before = self.store.rules.errors.len();
+                let loaded = self.store.rules.load_path(&path);
+                let failed = self.store.rules.errors.len() - errors_before;
+                self.store.reevaluate();
+                self.visible_dirty = true;
+                self.show_rules = true;
+                self.status = format!(
+                    "Loaded {loaded} rules from {} ({failed} could not be loaded; see the Rules panel)",
+                    path.display()
+                );
+            }
+            Action::FilterChanged => self.visible_dirty = true,
+            Action::SortBy(column) => {
+                if self.sort.column == column {
+                    self.sort.ascending = !self.sort.ascending;
+                } else {
+                    self.sort = Sort {
+                        column,
+                        ascending: true,
+                    };
+                }
+                self.visible_dirty = true;
+            }
+            Action::Select(row) => self.selected = Some(row),
+            Action::ExportFlagged => self.export(ExportKind::FlaggedCsv),
+            Action::ExportFiltered => self.export(ExportKind::FilteredCsv),
+            Action::ExportJsonl => self.export(ExportKind::Jsonl),
+            Action::CancelLoad => {
+                if let Some(job) = &self.job {
+                    job.cancel();
+                }
+                self.queued.clear();
+            }
+            Action::ToggleRule(index) => {
+                if let Some(rule) = self.store.rules.rules.get_mut(index) {
+                    rule.enabled = !rule.enabled;
+                    self.store.reevaluate();
+                    self.visible_dirty = true;
+                }
+            }
+            Action::FilterToRule(rule) => {
+                self.filter.rule = rule;
+                self.visible_dirty = true;
+            }
+        }
+    }
+
+    /// Starts loading `paths`, or queues them behind the load in progress.
+    fn open(&mut self, paths: Vec<PathBuf>) {
+        let (rule_files, data_files): (Vec<PathBuf>, Vec<PathBuf>) =
+            paths.into_iter().partition(|p| is_rule_path(p));
+        for path in rule_files {
+            self.apply(Action::LoadRules(path));
+        }
+        if data_files.is_empty() {
+            return;
+        }
+        if self.job.is_some() {
+            self.queued.push_back(data_files);
+            return;
+        }
+        let wake = {
+            let ctx = self.repaint.clone();
+            move || {
+                if let Some(ctx) = &ctx {
+                    ctx.request_repaint();
+                }
+            }
+        };
+        match LoadJob::spawn(
+            data_files,
+            self.store.rules.clone(),
+            self.read_options,
+            wake,
+        ) {
+            Ok(job) => self.job = Some(job),
+            Err(e) => self.status = format!("Cannot start loading: {e}"),
+        }
+    }
+
+    /// Takes messages from the loader for at most `budget`. True if more may be waiting.
+    fn receive(&mut self, budget: Duration) -> bool {
+        let started = Instant::now();
+        let mut more = false;
+        while let Some(job) = &self.job {
+            let Some(msg) = job.try_recv() else {
+                break;
+            };
+            match msg {
+                LoadMsg::Begin(path) => {
+                    let id = self.store.begin_source(Source::new(path));
+                    job.assign(id);
+                    self.current = Some((id, Progress::default()));
+                    self.selected = None;
+                    self.visible_dirty = true;
+                }
+                LoadMsg::Events(id, batch, progress) => {
+                    self.store.push(batch);
+                    self.current = Some((id, progress));
+                    self.visible_dirty = true;
+                }
+                LoadMsg::Finished(id, info) => {
+                    if let Some(slot) = self.store.sources.get_mut(id as usize) {
+                        *slot = info;
+                    }
+                    self.visible_dirty = true;
+                }
+                LoadMsg::AllDone { cancelled } => {
+                    self.job = None;
+                    self.current = None;
+                    if cancelled {
+                        self.status = "Loading cancelled; what was read is kept.".to_owned();
+                    }
+                    if let Some(next) = self.queued.pop_front() {
+                        self.open(next);
+                    }
+                }
+            }
+            if started.elapsed() > budget {
+                more = true;
+                break;
+            }
+        }
+        more
+    }
+
+    /// Recomputes the visible rows from the store, filter and sort.
+    pub fn refresh_visible(&mut self) {
+        self.visible = visible_rows(&self.store, &self.filter);
+        sort_rows(&self.store, &mut self.visible, self.sort);
+        self.visible_dirty = false;
+        if let Some(record_id) = self.pending_select
+            && let Some(row) = self
+                .store
+                .events
+                .iter()
+                .position(|e| e.record_id == Some(record_id))
+        {
+            self.selected = Some(row as Row);
+            self.pending_select = None;
+            self.scroll_to_selected = true;
+        }
+    }
+
+    fn export(&mut self, kind: ExportKind) {
+        let rows: Vec<Row> = match kind {
+            ExportKind::FlaggedCsv => self.visible_flagged_or_all_flagged(),
+            ExportKind::FilteredCsv | ExportKind::Jsonl => self.visible.clone(),
+        };
+        if rows.is_empty() {
+            self.status = "Nothing to export: no rows.".to_owned();
+            return;
+        }
+        let (default_name, extension) = match kind {
+            ExportKind::FlaggedCsv => ("appxview-flagged.csv", "csv"),
+            ExportKind::FilteredCsv => ("appxview-filtered.csv", "csv"),
+            ExportKind::Jsonl => ("appxview-events.jsonl", "jsonl"),
+        };
+        let target = match self.picker.save_file(default_name, extension) {
+            PickOutcome::Picked(mut paths) => paths.pop(),
+            PickOutcome::Cancelled => return,
+            PickOutcome::Unavailable(why) => {
+                self.status = format!(
+                    "No file dialog can open here ({why}); use `appxview scan --flagged-csv` instead."
+                );
+                return;
+            }
+        };
+        let Some(path) = target else {
+            return;
+        };
+        let result = match kind {
+            ExportKind::FlaggedCsv | ExportKind::FilteredCsv => {
+                crate::export::write_csv(&self.store, &rows, &path)
+            }
+            ExportKind::Jsonl => crate::export::write_jsonl(&self.store, &rows, &path),
+        };
+        self.status = match result {
+            Ok(n) => format!("Exported {n} rows to {}", path.display()),
+            Err(e) => format!("Export failed: {e}"),
+        };
+    }
+
+    /// Flagged rows among those shown (all flagged AppX rows when the filter hides them all).
+    fn visible_flagged_or_all_flagged(&self) -> Vec<Row> {
+        self.visible
+            .iter()
+            .copied()
+            .filter(|row| self.store.detections.contains_key(row))
+            .collect()
+    }
+
+    /// Progress of the current load, if any.
+    fn progress(&self) -> Option<(String, Progress)> {
+        let (id, progress) = self.current?;
+        let name = self.store.sources.get(id as usize)?.display_name();
+        Some((name, progress))
+    }
+}
+
+impl eframe::App for App {
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        App::ui(self, ui);
+    }
+}
+
+/// A `.yml`/`.yaml` file, or a folder holding rules rather than logs.
+fn is_rule_path(path: &std::path::Path) -> bool {
+    if path.is_dir() {
+        return true;
+    }
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("yml") || e.eq_ignore_ascii_case("yaml"))
+}
+
+/// The colour of a rule level.
+pub fn severity_color(level: Severity) -> egui::Color32 {
+    match level {
+        Severity::Critical => egui::Color32::from_rgb(200, 40, 200),
+        Severity::High => egui::Color32::from_rgb(220, 50, 50),
+        Severity::Medium => egui::Color32::from_rgb(230, 140, 20),
+        Severity::Low => egui::Color32::from_rgb(200, 190, 40),
+        Severity::Informational => egui::Color32::from_rgb(80, 140, 220),
+    }
+}
+
+/// While files are dragged over the window: a veil saying what dropping does.
+fn drop_overlay_ui(ctx: &egui::Context) {
+    let hovered: Vec<String> = ctx.input(|i| {
+        i.raw
+            .hovered_files
+            .iter()
+            .map(|f| {
+                f.path
+                    .as_ref()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_default()
+            })
+            .collect()
+    });
+    if hovered.is_empty() {
+        return;
+    }
+    let painter = ctx.layer_painter(egui::LayerId::new(
+        egui::Order::Foreground,
+        egui::Id::unique("drop_overlay"),
+    ));
+    let screen = ctx.content_rect();
+    painter.rect_filled(screen, 0.0, egui::Color32::from_black_alpha(180));
+    let text = format!(
+        "Drop to load {} file(s)\n.evtx and JSON exports are read; .yml files and folders load as Sigma rules",
+        hovered.len()
+    );
+    painter.text(
+        screen.center(),
+        egui::Align2::CENTER_CENTER,
+        text,
+        egui::FontId::proportional(22.0),
+        egui::Color32::WHITE,
+    );
+}

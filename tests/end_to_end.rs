@@ -1,0 +1,237 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly on purpose.
+//! End to end through the headless `scan`: made seed-shaped fixtures are flagged exactly as the
+//! built-in rules say, exports are read back and checked, exit codes hold.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use appxview::cli::{OutputFormat, ScanArgs, scan};
+use appxview::export::{NEUTRALISING_PREFIX, write_csv};
+use appxview::filter::{Filter, visible_rows};
+use appxview::ingest::{ReadOptions, stream_path};
+use appxview::model::Source;
+use appxview::sigma::RuleSet;
+use appxview::store::{Batch, Store};
+
+fn repo(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
+}
+
+fn shared(rel: &str) -> PathBuf {
+    repo("../shared").join(rel)
+}
+
+fn args(files: Vec<PathBuf>) -> ScanArgs {
+    ScanArgs {
+        all_events: false,
+        rules: Vec::new(),
+        no_builtin_rules: false,
+        flagged_csv: None,
+        jsonl: None,
+        flagged_only: false,
+        format: OutputFormat::Json,
+        files,
+    }
+}
+
+fn run(args: &ScanArgs) -> (i32, serde_json::Value) {
+    let mut out = Vec::new();
+    let code = scan(args, &mut out).expect("scan writes");
+    let text = String::from_utf8(out).expect("utf-8");
+    let summary = serde_json::from_str(text.trim()).expect("one JSON object");
+    (code, summary)
+}
+
+/// Rule titles per record id, from a `--jsonl` export.
+fn verdicts(jsonl: &Path) -> BTreeMap<u64, Vec<String>> {
+    std::fs::read_to_string(jsonl)
+        .expect("jsonl written")
+        .lines()
+        .map(|line| {
+            let v: serde_json::Value = serde_json::from_str(line).expect("json line");
+            let id = v["record_id"].as_u64().expect("record id");
+            let mut titles: Vec<String> = v["detections"]
+                .as_array()
+                .expect("detections")
+                .iter()
+                .map(|d| d["title"].as_str().unwrap_or("").to_owned())
+                .collect();
+            titles.sort();
+            (id, titles)
+        })
+        .collect()
+}
+
+#[test]
+fn made_fixtures_are_flagged_exactly_as_the_rules_say() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut scan_args = args(vec![repo(
+        "tests/fixtures/made_seed_shaped_detections.jsonl",
+    )]);
+    scan_args.jsonl = Some(dir.path().join("all.jsonl"));
+    let (code, summary) = run(&scan_args);
+    assert_eq!(code, 0, "{summary}");
+    let got = verdicts(&dir.path().join("all.jsonl"));
+
+    let full_trust = "Full Trust AppX Package Deployed".to_owned();
+    let malicious = "Known Malicious AppX Package Name in a Deployment".to_owned();
+    let mut expected: BTreeMap<u64, Vec<String>> = BTreeMap::new();
+    for id in [1001, 1012] {
+        expected.insert(id, vec![full_trust.clone()]);
+    }
+    for id in 1002..=1011 {
+        expected.insert(id, vec![]);
+    }
+    for id in [1020, 1021, 1024] {
+        expected.insert(id, vec![malicious.clone()]);
+    }
+    expected.insert(1022, vec![]);
+    // 1023 is a PowerShell event: not AppX, so not shown without --all-events.
+    assert_eq!(got, expected);
+    assert_eq!(summary["flagged"], 5);
+    assert_eq!(summary["files"][0]["format"], "flat-seed");
+    assert_eq!(summary["files"][0]["records"], 17);
+    assert_eq!(summary["files"][0]["appx_events"], 16);
+
+    // With every event shown, the PowerShell event 400 with the same package is still clean.
+    scan_args.all_events = true;
+    let (_, summary) = run(&scan_args);
+    assert_eq!(summary["events"], 17);
+    let got = verdicts(&dir.path().join("all.jsonl"));
+    assert_eq!(got.get(&1023), Some(&vec![]));
+}
+
+#[test]
+fn seed_example_event_is_one_unflagged_appx_event_400() {
+    let text = std::fs::read_to_string(shared("seed/000_5679dd24a6f8c259.txt")).expect("seed");
+    let json = text
+        .split_once("Example Event #")
+        .and_then(|(_, rest)| rest.split_once("Detection Rules #"))
+        .map(|(json, _)| json)
+        .expect("example event in the seed");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("seed-example.json");
+    std::fs::write(&path, json).expect("write");
+    let (code, summary) = run(&args(vec![path]));
+    assert_eq!(code, 0);
+    assert_eq!(summary["events"], 1);
+    assert_eq!(summary["appx_events"], 1);
+    assert_eq!(summary["flagged"], 0);
+}
+
+#[test]
+fn flagged_csv_round_trips() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let csv_path = dir.path().join("flagged.csv");
+    let mut scan_args = args(vec![repo(
+        "tests/fixtures/made_seed_shaped_detections.jsonl",
+    )]);
+    scan_args.flagged_csv = Some(csv_path.clone());
+    let (code, _) = run(&scan_args);
+    assert_eq!(code, 0);
+    let bytes = std::fs::read(&csv_path).expect("csv written");
+    assert!(bytes.starts_with(b"\xEF\xBB\xBF"), "UTF-8 BOM");
+    let mut reader = csv::Reader::from_reader(&bytes[3..]);
+    let header = reader.headers().expect("header").clone();
+    let col = |name: &str| header.iter().position(|h| h == name).expect(name);
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("row")).collect();
+    assert_eq!(rows.len(), 5);
+    for row in &rows {
+        assert!(!row[col("rule_titles")].is_empty());
+        assert!(!row[col("why")].is_empty());
+        assert_eq!(
+            &row[col("provider")],
+            "Microsoft-Windows-AppXDeployment-Server"
+        );
+        assert!(row[col("time")].ends_with('Z'));
+    }
+    // Union of EventData names: 401 adds ErrorCode, which the first (400) row lacks.
+    assert!(header.iter().any(|h| h == "ErrorCode"));
+    assert!(header.iter().any(|h| h == "HasFullTrust"));
+}
+
+/// Loads files into a store the way the app does.
+fn load(paths: &[PathBuf]) -> Store {
+    let mut store = Store::new(RuleSet::builtin());
+    for path in paths {
+        let id = store.begin_source(Source::new(path.clone()));
+        let rules = store.rules.clone();
+        let mut batches = Vec::new();
+        let info = stream_path(path, id, ReadOptions::default(), &mut |events, _| {
+            batches.push(Batch::prepare(events, &rules));
+            true
+        });
+        batches.into_iter().for_each(|b| store.push(b));
+        store.sources[id as usize] = info;
+    }
+    store
+}
+
+#[test]
+fn csv_cells_come_back_equal_after_removing_the_neutralising_prefix() {
+    let store = load(&[
+        shared("cases-json/csv_injection_appx.jsonl"),
+        shared("cases-json/csv_structure_multiline_unicode.jsonl"),
+    ]);
+    let rows = visible_rows(
+        &store,
+        &Filter {
+            all_events: true,
+            ..Filter::default()
+        },
+    );
+    assert!(rows.len() >= 20, "{} rows", rows.len());
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("all.csv");
+    write_csv(&store, &rows, &path).expect("export");
+    let bytes = std::fs::read(&path).expect("read");
+    let mut reader = csv::Reader::from_reader(&bytes[3..]);
+    let header = reader.headers().expect("header").clone();
+    let records: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("row")).collect();
+    assert_eq!(records.len(), rows.len());
+    let mut neutralised = 0;
+    for (record, row) in records.iter().zip(&rows) {
+        let event = &store.events[*row as usize];
+        for (name, value) in &event.fields {
+            let index = header
+                .iter()
+                .position(|h| h == name.as_str())
+                .expect("field column");
+            let cell = &record[index];
+            let original = value.to_text();
+            let dangerous = original.starts_with(['=', '+', '-', '@', '\t', '\r']);
+            if dangerous {
+                neutralised += 1;
+                assert_eq!(
+                    cell.strip_prefix(NEUTRALISING_PREFIX),
+                    Some(original.as_ref())
+                );
+            } else {
+                assert_eq!(cell, original, "{name} of record {:?}", event.record_id);
+            }
+        }
+    }
+    assert!(neutralised >= 7, "{neutralised} cells neutralised");
+}
+
+#[test]
+fn exit_codes() {
+    let (code, summary) = run(&args(vec![shared("cases-evtx/empty_file.evtx")]));
+    assert_eq!(code, 1);
+    assert!(
+        summary["files"][0]["error"]
+            .as_str()
+            .unwrap_or("")
+            .contains("empty")
+    );
+    let (code, summary) = run(&args(vec![shared(
+        "cases-evtx/system_bad_chunk_magic_middle.evtx",
+    )]));
+    assert_eq!(code, 0);
+    assert!(
+        !summary["files"][0]["warnings"]
+            .as_array()
+            .expect("list")
+            .is_empty()
+    );
+}
