@@ -85,22 +85,27 @@ pub fn rules_for(builtin: bool, paths: &[PathBuf]) -> RuleSet {
     rules
 }
 
+/// Reads one file into `store` on this thread: rules evaluated, its `Source` filled in.
+pub fn read_into(store: &mut Store, path: &std::path::Path) {
+    let id = store.begin_source(crate::model::Source::new(path.to_path_buf()));
+    let rules = store.rules.clone();
+    let mut batches = Vec::new();
+    let info = ingest::stream_path(path, id, ReadOptions::default(), &mut |events, _| {
+        batches.push(Batch::prepare(events, &rules));
+        true
+    });
+    for batch in batches {
+        store.push(batch);
+    }
+    store.sources[id as usize] = info;
+}
+
 /// Runs `scan`; returns the process exit code.
 pub fn scan(args: &ScanArgs, out: &mut dyn Write) -> std::io::Result<i32> {
     let rules = rules_for(!args.no_builtin_rules, &args.rules);
     let mut store = Store::new(rules);
     for path in &args.files {
-        let id = store.begin_source(crate::model::Source::new(path.clone()));
-        let rules = store.rules.clone();
-        let mut batches = Vec::new();
-        let info = ingest::stream_path(path, id, ReadOptions::default(), &mut |events, _| {
-            batches.push(Batch::prepare(events, &rules));
-            true
-        });
-        for batch in batches {
-            store.push(batch);
-        }
-        store.sources[id as usize] = info;
+        read_into(&mut store, path);
     }
     let filter = Filter {
         all_events: args.all_events,
@@ -143,7 +148,7 @@ pub fn scan(args: &ScanArgs, out: &mut dyn Write) -> std::io::Result<i32> {
             }
         }
     }
-    let appx_total = store.derived.iter().filter(|d| d.appx).count();
+    let appx_total = store.appx_count();
     match args.format {
         OutputFormat::Json => {
             let files: Vec<_> = store

@@ -70,6 +70,8 @@ pub struct Store {
     /// Rule hits of flagged events only.
     pub detections: HashMap<Row, Vec<Detection>>,
     pub rules: RuleSet,
+    /// How many of `derived` are AppX (kept up to date, so the status bar need not count).
+    appx_count: usize,
 }
 
 impl Store {
@@ -120,6 +122,7 @@ impl Store {
             kept_events.push(event);
             kept_derived.push(derived);
         }
+        self.appx_count = kept_derived.iter().filter(|d| d.appx).count();
         self.events = kept_events;
         self.derived = kept_derived;
         self.detections = kept_detections;
@@ -131,8 +134,14 @@ impl Store {
         for (index, hits) in batch.detections {
             self.detections.insert((base + index) as Row, hits);
         }
+        self.appx_count += batch.derived.iter().filter(|d| d.appx).count();
         self.events.extend(batch.events);
         self.derived.extend(batch.derived);
+    }
+
+    /// Number of AppX events loaded.
+    pub fn appx_count(&self) -> usize {
+        self.appx_count
     }
 
     /// Evaluates the current rules over every event again (after rules were added or toggled).

@@ -5,13 +5,11 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use appxview::cli::{OutputFormat, ScanArgs, scan};
+use appxview::cli::{OutputFormat, ScanArgs, read_into, scan};
 use appxview::export::{NEUTRALISING_PREFIX, write_csv};
 use appxview::filter::{Filter, visible_rows};
-use appxview::ingest::{ReadOptions, stream_path};
-use appxview::model::Source;
 use appxview::sigma::RuleSet;
-use appxview::store::{Batch, Store};
+use appxview::store::Store;
 
 fn repo(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
@@ -150,19 +148,11 @@ fn flagged_csv_round_trips() {
     assert!(header.iter().any(|h| h == "HasFullTrust"));
 }
 
-/// Loads files into a store the way the app does.
+/// Loads files into a store the way `scan` does.
 fn load(paths: &[PathBuf]) -> Store {
     let mut store = Store::new(RuleSet::builtin());
     for path in paths {
-        let id = store.begin_source(Source::new(path.clone()));
-        let rules = store.rules.clone();
-        let mut batches = Vec::new();
-        let info = stream_path(path, id, ReadOptions::default(), &mut |events, _| {
-            batches.push(Batch::prepare(events, &rules));
-            true
-        });
-        batches.into_iter().for_each(|b| store.push(b));
-        store.sources[id as usize] = info;
+        read_into(&mut store, path);
     }
     store
 }

@@ -126,21 +126,22 @@ pub fn event_id_from_json(value: &Json) -> Option<u32> {
     }
 }
 
-fn uint_from_json(value: &Json) -> Option<u64> {
+/// An unsigned number from a JSON number, a whole float, a decimal string or a `0x` string.
+pub(crate) fn uint_from_json(value: &Json) -> Option<u64> {
     match value {
-        Json::Number(n) => n.as_u64(),
-        Json::String(s) => {
-            let s = s.trim();
-            match s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
-                Some(hex) => u64::from_str_radix(hex, 16).ok(),
-                None => s.parse().ok(),
-            }
-        }
+        Json::Number(n) => n.as_u64().or_else(|| {
+            n.as_f64()
+                .filter(|f| f.fract() == 0.0 && *f >= 0.0 && *f < 1.8e19)
+                .map(|f| f as u64)
+        }),
+        // Decimal or `0x` text, as the model reads it.
+        Json::String(_) => Value::from_json(value).as_u64(),
         _ => None,
     }
 }
 
-fn small_uint<T: TryFrom<u64>>(value: &Json) -> Option<T> {
+/// [`uint_from_json`] narrowed to a smaller type (out of range → `None`).
+pub(crate) fn small_uint<T: TryFrom<u64>>(value: &Json) -> Option<T> {
     uint_from_json(value).and_then(|u| T::try_from(u).ok())
 }
 

@@ -72,6 +72,22 @@ pub struct EventSchema {
     pub field_history: Vec<FieldList>,
 }
 
+impl EventSchema {
+    /// The declaration of field `name` (ASCII case-insensitive): the newest field list
+    /// first, then older builds' lists, newest first.
+    pub fn declared_field(&self, name: &str) -> Option<&FieldSchema> {
+        self.fields
+            .iter()
+            .chain(
+                self.field_history
+                    .iter()
+                    .rev()
+                    .flat_map(|h| h.fields.iter()),
+            )
+            .find(|f| f.name.eq_ignore_ascii_case(name))
+    }
+}
+
 /// A value decoding table.
 #[derive(Clone, Debug, PartialEq)]
 pub enum DecodingTable {

@@ -141,17 +141,7 @@ fn hresult_decoded(value: &Value) -> Option<DecodedValue> {
 pub fn decoding_name(provider: &str, event_id: u32, field: &str) -> Option<String> {
     let cat = Catalogue::get();
     if let Some(schema) = cat.event(provider, event_id) {
-        let declared = schema
-            .fields
-            .iter()
-            .chain(
-                schema
-                    .field_history
-                    .iter()
-                    .rev()
-                    .flat_map(|h| h.fields.iter()),
-            )
-            .find(|f| f.name == field || f.name.eq_ignore_ascii_case(field));
+        let declared = schema.declared_field(field);
         if let Some(f) = declared {
             return f.decoding.clone();
         }

@@ -143,17 +143,7 @@ fn insert(event: &Event, schema: &EventSchema, name: &str) -> String {
     let Some(value) = event.field_ignore_case(name) else {
         return format!("<missing {name}>");
     };
-    let declared = schema
-        .fields
-        .iter()
-        .chain(
-            schema
-                .field_history
-                .iter()
-                .rev()
-                .flat_map(|h| h.fields.iter()),
-        )
-        .find(|f| f.name.eq_ignore_ascii_case(name));
+    let declared = schema.declared_field(name);
     if let Some(f) = declared {
         if let Some(table) = f.decoding.as_deref()
             && shown_by_windows(table)

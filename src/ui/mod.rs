@@ -25,6 +25,9 @@ use crate::model::{Row, Source, SourceId};
 use crate::sigma::{RuleSet, Severity};
 use crate::store::Store;
 
+/// While loading, the table is re-filtered and re-sorted at most this often.
+const REFRESH_WHILE_LOADING: Duration = Duration::from_millis(250);
+
 /// Something the investigator asked for, carried out by [`App::apply`].
 #[derive(Clone, Debug, PartialEq)]
 pub enum Action {
@@ -68,6 +71,9 @@ pub struct App {
     // Derived.
     pub visible: Vec<Row>,
     visible_dirty: bool,
+    /// When `visible` was last recomputed (re-sorting after every batch would make loading
+    /// a large file quadratic on the UI thread).
+    last_refresh: Instant,
     // Background work.
     job: Option<LoadJob>,
     queued: VecDeque<Vec<PathBuf>>,
@@ -99,6 +105,7 @@ impl App {
             show_warnings: false,
             visible: Vec::new(),
             visible_dirty: true,
+            last_refresh: Instant::now(),
             job: None,
             queued: VecDeque::new(),
             current: None,
@@ -162,8 +169,11 @@ impl App {
         {
             actions.push(Action::ExportFlagged);
         }
-        if self.visible_dirty {
+        let refresh_due = !self.is_loading() || self.last_refresh.elapsed() > REFRESH_WHILE_LOADING;
+        if self.visible_dirty && refresh_due {
             self.refresh_visible();
+        } else if self.visible_dirty {
+            ui.ctx().request_repaint_after(REFRESH_WHILE_LOADING);
         }
 
         egui::Panel::top("menu").show(ui, |ui| {
@@ -377,6 +387,7 @@ impl App {
         self.visible = visible_rows(&self.store, &self.filter);
         sort_rows(&self.store, &mut self.visible, self.sort);
         self.visible_dirty = false;
+        self.last_refresh = Instant::now();
         if let Some(record_id) = self.pending_select
             && let Some(row) = self
                 .store

@@ -141,7 +141,7 @@ pub(super) fn status_ui(ui: &mut egui::Ui, app: &App, actions: &mut Vec<Action>)
         let total = if all {
             app.store.events.len()
         } else {
-            app.store.derived.iter().filter(|d| d.appx).count()
+            app.store.appx_count()
         };
         ui.label(format!(
             "Shown {} of {} {}events · {} flagged · {} warnings · {} files",

@@ -8,24 +8,7 @@ use serde_json::Value as Json;
 use super::super::evtx_json::parse_time;
 use crate::model::{EventTime, Sym, Value};
 
-/// An unsigned number from a JSON number, a whole float, a decimal string or a `0x` string.
-pub(super) fn uint(value: &Json) -> Option<u64> {
-    match value {
-        Json::Number(n) => n.as_u64().or_else(|| {
-            n.as_f64()
-                .filter(|f| f.fract() == 0.0 && *f >= 0.0 && *f < 1.8e19)
-                .map(|f| f as u64)
-        }),
-        // Decimal or `0x` text, as the model reads it.
-        Json::String(_) => Value::from_json(value).as_u64(),
-        _ => None,
-    }
-}
-
-/// [`uint`] narrowed to a smaller type (out of range → `None`).
-pub(super) fn small<T: TryFrom<u64>>(value: &Json) -> Option<T> {
-    uint(value).and_then(|u| T::try_from(u).ok())
-}
+pub(super) use super::super::evtx_json::{small_uint as small, uint_from_json as uint};
 
 /// Non-empty text.
 pub(super) fn text(value: &Json) -> Option<&str> {
