@@ -34,6 +34,8 @@ pub struct Cli {
 pub enum Command {
     /// Read files, evaluate rules, print a summary and write exports.
     Scan(ScanArgs),
+    /// Measure ingest, memory, filter, sort and rules on a synthetic file against the evtx crate.
+    Bench(crate::bench::BenchArgs),
 }
 
 /// Output format of headless commands.

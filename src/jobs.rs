@@ -105,6 +105,11 @@ impl LoadJob {
         self.rx.try_recv().ok()
     }
 
+    /// Waits for the next message (`None` once the thread has gone). For headless callers.
+    pub fn recv(&self) -> Option<LoadMsg> {
+        self.rx.recv().ok()
+    }
+
     /// Answers a [`LoadMsg::Begin`] with the id the store gave the file.
     pub fn assign(&self, source: SourceId) {
         let _ = self.ids.send(source);

@@ -7,12 +7,14 @@
 //! Only `jobs` starts threads; only `ui` knows egui. See ARCHITECTURE.md.
 
 pub mod appx;
+pub mod bench;
 pub mod cli;
 pub mod evtx_writer;
 pub mod export;
 pub mod filter;
 pub mod ingest;
 pub mod jobs;
+pub mod memory;
 pub mod model;
 pub mod schema;
 pub mod sigma;

@@ -18,6 +18,16 @@ fn main() {
             };
             std::process::exit(code);
         }
+        Some(Command::Bench(args)) => {
+            let code = match appxview::bench::run(&args, &mut std::io::stdout().lock()) {
+                Ok(code) => code,
+                Err(e) => {
+                    eprintln!("appxview: {e}");
+                    2
+                }
+            };
+            std::process::exit(code);
+        }
         None => {
             let rules = rules_for(true, &cli.rules);
             let options = eframe::NativeOptions {

@@ -81,45 +81,61 @@ pub fn read_evtx(
     let mut last_chunk_first_id = None;
     let mut chunks_seen = 0u64;
     let mut stopped = false;
+    // The record is rendered and turned into an `Event` inside the crate's chunk pool, so
+    // both run on every thread the pool has; this loop only numbers and batches.
     for item in parser.serialized_records(|record| {
         let record = record?;
         let chunk_first_id = record.chunk.header.first_event_record_id;
         let record_id = record.event_record_id;
         let timestamp = record.timestamp;
         let json = record.into_json_value()?;
-        Ok((chunk_first_id, record_id, timestamp, json))
+        let recovered = json.recovered;
+        let mut event = event_from_evtx_json(&json.data).map_err(|e| e.0);
+        let header_time = || {
+            timestamp
+                .to_string()
+                .parse()
+                .map(EventTime::Utc)
+                .unwrap_or(EventTime::Missing)
+        };
+        let header_time = match &event {
+            Ok(event) if !matches!(event.time, EventTime::Missing) => EventTime::Missing,
+            _ => header_time(),
+        };
+        if let Ok(event) = &mut event
+            && matches!(event.time, EventTime::Missing)
+        {
+            event.time = header_time.clone();
+        }
+        Ok((chunk_first_id, record_id, recovered, header_time, event))
     }) {
         match item {
-            Ok((chunk_first_id, record_id, timestamp, json)) => {
+            Ok((chunk_first_id, record_id, was_recovered, header_time, event)) => {
                 if last_chunk_first_id != Some(chunk_first_id) {
                     last_chunk_first_id = Some(chunk_first_id);
                     chunks_seen += 1;
                 }
                 records += 1;
-                let mut event = match event_from_evtx_json(&json.data) {
+                let mut event = match event {
                     Ok(event) => event,
                     Err(e) => {
                         warn(
                             info,
                             format!("record {record_id}"),
-                            format!("not an event: {}", e.0),
+                            format!("not an event: {e}"),
                         );
-                        Event::default()
+                        Event {
+                            time: header_time,
+                            ..Event::default()
+                        }
                     }
                 };
                 event.source = source;
                 event.position = u32::try_from(records).unwrap_or(u32::MAX);
                 event.record_id = Some(record_id);
-                event.recovered = json.recovered;
-                if json.recovered {
+                event.recovered = was_recovered;
+                if was_recovered {
                     recovered += 1;
-                }
-                if matches!(event.time, EventTime::Missing) {
-                    event.time = timestamp
-                        .to_string()
-                        .parse()
-                        .map(EventTime::Utc)
-                        .unwrap_or(EventTime::Missing);
                 }
                 batch.push(event);
                 if batch.len() >= BATCH {

@@ -1,0 +1,94 @@
+//! What the machine and the process have in memory: resident size of this process and the
+//! machine's RAM, read from `/proc` on Linux. Elsewhere both are unknown (`None`) and the
+//! memory budget falls back to the loader's own estimate of what it stored.
+
+/// Resident memory of this process in bytes (Linux: `/proc/self/statm`).
+pub fn resident_bytes() -> Option<u64> {
+    let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
+    let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
+    Some(pages * page_size())
+}
+
+/// Total RAM of the machine in bytes (Linux: `MemTotal` in `/proc/meminfo`).
+pub fn total_ram_bytes() -> Option<u64> {
+    let meminfo = std::fs::read_to_string("/proc/meminfo").ok()?;
+    meminfo_total(&meminfo)
+}
+
+fn meminfo_total(meminfo: &str) -> Option<u64> {
+    let line = meminfo.lines().find(|l| l.starts_with("MemTotal:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
+}
+
+/// Page size used by `/proc/self/statm` (4 KiB on every Linux target appxview ships for).
+fn page_size() -> u64 {
+    4096
+}
+
+/// The default memory budget: half of the machine's RAM, or 8 GiB if unknown.
+pub fn default_budget_bytes() -> u64 {
+    total_ram_bytes().map_or(8 << 30, |total| total / 2)
+}
+
+/// Parses a size such as `512M`, `2G`, `1.5GiB`, `300000000` (bytes).
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let t = text.trim();
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
+    let (number, unit) = t.split_at(split);
+    let number: f64 = number
+        .parse()
+        .map_err(|_| format!("\"{text}\" is not a size (e.g. 512M, 2G)"))?;
+    let scale: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" | "kib" => 1 << 10,
+        "m" | "mb" | "mib" => 1 << 20,
+        "g" | "gb" | "gib" => 1 << 30,
+        "t" | "tb" | "tib" => 1 << 40,
+        other => return Err(format!("unknown size unit \"{other}\" in \"{text}\"")),
+    };
+    Ok((number * scale as f64) as u64)
+}
+
+/// A size for people: `1.5 GiB`, `300 MiB`.
+pub fn format_size(bytes: u64) -> String {
+    const GIB: f64 = (1u64 << 30) as f64;
+    const MIB: f64 = (1u64 << 20) as f64;
+    let b = bytes as f64;
+    if b >= GIB {
+        format!("{:.1} GiB", b / GIB)
+    } else {
+        format!("{:.0} MiB", b / MIB)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_parse_with_units() {
+        assert_eq!(parse_size("512M"), Ok(512 << 20));
+        assert_eq!(parse_size("2G"), Ok(2 << 30));
+        assert_eq!(parse_size("1.5GiB"), Ok(3 << 29));
+        assert_eq!(parse_size("300000"), Ok(300_000));
+        assert!(parse_size("lots").is_err());
+        assert!(parse_size("5X").is_err());
+    }
+
+    #[test]
+    fn meminfo_total_is_read_in_kib() {
+        let text = "MemTotal:       24576000 kB\nMemFree:  1 kB\n";
+        assert_eq!(meminfo_total(text), Some(24_576_000 * 1024));
+        assert_eq!(meminfo_total("nothing"), None);
+    }
+
+    #[test]
+    fn this_process_has_resident_memory_on_linux() {
+        if cfg!(target_os = "linux") {
+            assert!(resident_bytes().is_some_and(|b| b > 1 << 20));
+        }
+    }
+}
