@@ -1,5 +1,6 @@
 //! The command line: `appxview [FILE…]` opens the window; `appxview scan …` runs the same
-//! ingest, rules and export headless. Parsing with clap; no egui here.
+//! ingest, rules and export headless; `appxview inspect FILE --record N` explains one event
+//! (rendering in [`crate::inspect`]). Parsing with clap; no egui here.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -36,6 +37,8 @@ pub enum Command {
     Scan(ScanArgs),
     /// Measure ingest, memory, filter, sort and rules on a synthetic file against the evtx crate.
     Bench(crate::bench::BenchArgs),
+    /// Explain one event: header, message, typed and decoded fields, package, rule hits.
+    Inspect(InspectArgs),
 }
 
 /// Output format of headless commands.
@@ -72,6 +75,26 @@ pub struct ScanArgs {
     /// Input files.
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
+}
+
+/// `appxview inspect`.
+#[derive(Debug, clap::Args)]
+pub struct InspectArgs {
+    /// The event's EventRecordID (its 1-based position in the file for input without record ids).
+    #[arg(long, value_name = "N")]
+    pub record: u64,
+    /// Sigma rule file or folder (repeatable).
+    #[arg(long = "rules", value_name = "PATH")]
+    pub rules: Vec<PathBuf>,
+    /// Leave the built-in AppX rule pack out.
+    #[arg(long)]
+    pub no_builtin_rules: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: OutputFormat,
+    /// Input file (.evtx or a JSON export).
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
 }
 
 /// Builds the rule set a command asked for; load errors go to `errors`.
@@ -247,4 +270,81 @@ pub fn scan(args: &ScanArgs, out: &mut dyn Write) -> std::io::Result<i32> {
     } else {
         0
     })
+}
+
+/// Runs `inspect`: prints the event to `out`, problems to `err`; returns the exit code
+/// (0 found, 1 no such record, 2 the file could not be read).
+pub fn inspect(
+    args: &InspectArgs,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> std::io::Result<i32> {
+    let rules = rules_for(!args.no_builtin_rules, &args.rules);
+    let mut store = Store::new(rules);
+    for e in &store.rules.errors {
+        writeln!(err, "appxview: rule not loaded: {e}")?;
+    }
+    read_into(&mut store, &args.file);
+    let path = args.file.display();
+    let Some(source) = store.sources.first() else {
+        writeln!(err, "appxview: cannot read {path}")?;
+        return Ok(2);
+    };
+    let rows = crate::inspect::rows_with_record(&store, args.record);
+    let Some(&row) = rows.first() else {
+        if let Some(error) = &source.error {
+            writeln!(err, "appxview: cannot read {path}: {error}")?;
+            return Ok(2);
+        }
+        writeln!(
+            err,
+            "appxview: no record {} in {path}: {}",
+            args.record,
+            record_range(&store)
+        )?;
+        return Ok(1);
+    };
+    if rows.len() > 1 {
+        writeln!(
+            err,
+            "appxview: {} events in {path} have record {} (a damaged file can yield a record twice); showing the first",
+            rows.len(),
+            args.record
+        )?;
+    }
+    if let Some(error) = &source.error {
+        writeln!(err, "appxview: {path}: {error}")?;
+    }
+    if !source.warnings.is_empty() {
+        writeln!(
+            err,
+            "appxview: {path}: {} warnings while reading (appxview scan {path} lists them)",
+            source.warnings.len()
+        )?;
+    }
+    let detail = crate::schema::EventDetail::build(&store.events[row as usize]);
+    match args.format {
+        OutputFormat::Json => {
+            writeln!(out, "{}", crate::inspect::event_json(&store, row, &detail))?
+        }
+        OutputFormat::Text => write!(out, "{}", crate::inspect::event_text(&store, row, &detail))?,
+    }
+    Ok(0)
+}
+
+/// How many records a file has and which identifiers they carry, for "record not found".
+fn record_range(store: &Store) -> String {
+    let records = store.sources.first().map_or(0, |s| s.records);
+    let ids = store.events.iter().map(|e| e.record_or_position());
+    match (ids.clone().min(), ids.max()) {
+        (Some(low), Some(high)) => {
+            let what = if store.events.iter().all(|e| e.record_id.is_some()) {
+                "record ids"
+            } else {
+                "identifiers (record id, else position)"
+            };
+            format!("the file has {records} records, {what} {low} to {high}")
+        }
+        _ => format!("the file has {records} records"),
+    }
 }

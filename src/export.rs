@@ -13,7 +13,9 @@ use std::path::Path;
 
 use serde_json::json;
 
-use crate::model::{Row, Sym, level_name};
+use crate::model::{Event, Row, Sym, level_name};
+use crate::schema::message::{MessageText, render_message};
+use crate::schema::package::{PackageId, package_of};
 use crate::store::Store;
 
 /// The prefix put before a cell that a spreadsheet would read as a formula.
@@ -151,15 +153,10 @@ pub fn why_text(detection: &crate::sigma::Detection) -> String {
         .join("; ")
 }
 
-/// The JSON-lines record of one event: the normalised event plus its detections.
-pub fn event_json(store: &Store, row: Row) -> serde_json::Value {
-    let event = &store.events[row as usize];
-    let fields: serde_json::Map<String, serde_json::Value> = event
-        .fields
-        .iter()
-        .map(|(n, v)| (n.to_string(), v.to_json()))
-        .collect();
-    let detections: Vec<serde_json::Value> = store
+/// The rule hits of one event as JSON:
+/// `[{"id","title","level","why":[{"selection","field","value","pattern"}]}]`.
+pub fn detections_json(store: &Store, row: Row) -> serde_json::Value {
+    store
         .hits(row)
         .iter()
         .filter_map(|d| {
@@ -173,6 +170,30 @@ pub fn event_json(store: &Store, row: Row) -> serde_json::Value {
                 })).collect::<Vec<_>>(),
             }))
         })
+        .collect()
+}
+
+/// The message of an exported event: rendered from the catalogue template, else the input's own
+/// message, else `None`.
+pub fn export_message(event: &Event) -> Option<String> {
+    match render_message(event) {
+        MessageText::Rendered(text) => Some(text),
+        _ => event
+            .message
+            .as_deref()
+            .filter(|m| !m.trim().is_empty())
+            .map(str::to_owned),
+    }
+}
+
+/// The JSON-lines record of one event: the normalised event, its message, its package (parsed,
+/// or null) and its detections. `package_name` is the name shown in the table's Package column.
+pub fn event_json(store: &Store, row: Row) -> serde_json::Value {
+    let event = &store.events[row as usize];
+    let fields: serde_json::Map<String, serde_json::Value> = event
+        .fields
+        .iter()
+        .map(|(n, v)| (n.to_string(), v.to_json()))
         .collect();
     json!({
         "source": store.source_of(event).map(|s| s.path.display().to_string()),
@@ -183,9 +204,11 @@ pub fn event_json(store: &Store, row: Row) -> serde_json::Value {
         "event_id": event.event_id,
         "level": event.level,
         "computer": event.computer.as_str(),
-        "package": store.derived[row as usize].package.as_str(),
+        "message": export_message(event),
+        "package": package_of(event).as_ref().map(PackageId::to_json),
+        "package_name": store.derived[row as usize].package.as_str(),
         "fields": fields,
-        "detections": detections,
+        "detections": detections_json(store, row),
     })
 }
 

@@ -13,6 +13,7 @@ pub mod evtx_writer;
 pub mod export;
 pub mod filter;
 pub mod ingest;
+pub mod inspect;
 pub mod jobs;
 pub mod memory;
 pub mod model;

@@ -2,7 +2,7 @@
 
 use clap::Parser as _;
 
-use appxview::cli::{Cli, Command, rules_for, scan};
+use appxview::cli::{Cli, Command, inspect, rules_for, scan};
 use appxview::ui::{App, NativePicker};
 
 fn main() {
@@ -24,6 +24,20 @@ fn main() {
                 Err(e) => {
                     eprintln!("appxview: {e}");
                     2
+                }
+            };
+            std::process::exit(code);
+        }
+        Some(Command::Inspect(args)) => {
+            let code = match inspect(
+                &args,
+                &mut std::io::stdout().lock(),
+                &mut std::io::stderr().lock(),
+            ) {
+                Ok(code) => code,
+                Err(e) => {
+                    eprintln!("appxview: {e}");
+                    1
                 }
             };
             std::process::exit(code);

@@ -225,3 +225,94 @@ fn exit_codes() {
             .is_empty()
     );
 }
+
+#[test]
+fn jsonl_lines_carry_message_and_package() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().join("sample.jsonl");
+    let mut scan_args = args(vec![repo("assets/samples/appx-demo-synthetic.evtx")]);
+    scan_args.jsonl = Some(out.clone());
+    let (code, summary) = run(&scan_args);
+    assert_eq!(code, 0, "{summary}");
+    let lines: Vec<serde_json::Value> = std::fs::read_to_string(&out)
+        .expect("jsonl written")
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json line"))
+        .collect();
+    assert_eq!(lines.len(), 263);
+    let mut with_package = 0;
+    for line in &lines {
+        let object = line.as_object().expect("object");
+        for key in [
+            "source",
+            "record_id",
+            "time",
+            "provider",
+            "event_id",
+            "fields",
+            "detections",
+            "message",
+            "package",
+        ] {
+            assert!(object.contains_key(key), "{key} missing: {line}");
+        }
+        let message = line["message"]
+            .as_str()
+            .expect("every sample event has a message");
+        assert!(
+            !message.contains("%1") && !message.contains("<missing"),
+            "{line}"
+        );
+        if let Some(package) = line["package"].as_object() {
+            with_package += 1;
+            assert_eq!(package["name"], line["package_name"], "{line}");
+            assert!(
+                package["family_name"]
+                    .as_str()
+                    .is_some_and(|f| f.contains('_'))
+            );
+        } else {
+            assert!(line["package"].is_null(), "{line}");
+            assert_eq!(line["package_name"], "", "{line}");
+        }
+    }
+    // Events 603 (deployment start), 157 (signer) and 854 (queued path) name no package.
+    assert_eq!(with_package, 132);
+    let flagged = lines
+        .iter()
+        .find(|l| l["record_id"] == 267)
+        .expect("record 267");
+    assert!(
+        flagged["message"]
+            .as_str()
+            .expect("message")
+            .starts_with("Deployment Add operation with target volume C: on Package ZoomMeetings.Client_6.0.2.0_x64__h3v9x2k7q1m4r")
+    );
+    assert_eq!(
+        flagged["package"]["family_name"],
+        "ZoomMeetings.Client_h3v9x2k7q1m4r"
+    );
+    assert_eq!(flagged["package"]["version"], "6.0.2.0");
+
+    // An input whose own message is empty gets the message rendered from the template.
+    let seed_out = dir.path().join("seed.jsonl");
+    let mut scan_args = args(vec![repo(
+        "tests/fixtures/made_seed_shaped_detections.jsonl",
+    )]);
+    scan_args.jsonl = Some(seed_out.clone());
+    let (code, _) = run(&scan_args);
+    assert_eq!(code, 0);
+    let first: serde_json::Value = serde_json::from_str(
+        std::fs::read_to_string(&seed_out)
+            .expect("jsonl written")
+            .lines()
+            .next()
+            .expect("a line"),
+    )
+    .expect("json line");
+    assert_eq!(
+        first["message"],
+        "Deployment PreRegisterPackage operation with target volume C: on Package Evil.Updater_1.0.0.0_x64__8wekyb3d8bbwe from:   finished successfully."
+    );
+    assert_eq!(first["package"]["name"], "Evil.Updater");
+}

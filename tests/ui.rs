@@ -55,7 +55,8 @@ fn drop_filter_select_and_read_the_detail_pane() {
     h.input_mut().dropped_files.push(Arc::new(TestFile(fixture(
         "tests/fixtures/made_seed_shaped_detections.jsonl",
     ))));
-    h.run();
+    // One frame takes the drop and starts the load (see `open_without_a_dialog…` on `run`).
+    h.step();
     h.state_mut().wait_for_load();
     h.run();
     assert_eq!(h.state().visible.len(), 16);
@@ -128,8 +129,95 @@ fn open_without_a_dialog_offers_a_path_field() {
         .type_text(&path.display().to_string());
     h.run();
     h.get_by_label("Load").click();
-    h.run();
+    // One frame starts the load. `run` here could exceed its step limit on a busy machine, the
+    // loader thread asking for a repaint per batch; so step once and wait for the load.
+    h.step();
     h.state_mut().wait_for_load();
     h.run();
     assert_eq!(h.state().store.events.len(), 17);
+}
+
+/// The text of the first `CopyText` command in the next few frames.
+fn copied(h: &mut Harness<'static, App>) -> String {
+    for _ in 0..4 {
+        h.step();
+        for command in &h.output().platform_output.commands {
+            if let egui::OutputCommand::CopyText(text) = command {
+                return text.clone();
+            }
+        }
+    }
+    panic!("nothing was copied");
+}
+
+#[test]
+fn copy_the_selected_event_and_its_fields() {
+    let mut app = App::new(
+        RuleSet::builtin(),
+        Box::new(NoDialog),
+        vec![fixture("tests/fixtures/made_seed_shaped_detections.jsonl")],
+    );
+    app.wait_for_load();
+    // Tall enough for every field row of the detail pane to be on screen.
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1400.0, 1800.0))
+        .build_ui_state(|ui, app: &mut App| app.ui(ui), app);
+    h.run();
+    h.get_by_label("Package:").click();
+    h.run();
+    h.get_by_label("Package:").type_text("client.cbs");
+    h.run();
+    h.get_by_label("MicrosoftWindows.Client.CBS").click();
+    h.run();
+    let row = h.state().selected.expect("a row is selected");
+    let event = h.state().store.events[row as usize].clone();
+    assert_eq!(event.record_id, Some(1010));
+    // The header names the task and opcode.
+    assert!(
+        h.query_by_label("Event 400 - AppXDeployment.Task.Server.Deployment / Stop")
+            .is_some()
+    );
+
+    h.get_by_label("Copy as JSON").click();
+    let json_text = copied(&mut h);
+    let json: serde_json::Value =
+        serde_json::from_str(&json_text).expect("the copied text is JSON");
+    assert_eq!(json["record_id"], 1010);
+    assert_eq!(json["event_id"], 400);
+    let fields = json["fields"].as_array().expect("fields");
+    assert_eq!(fields.len(), event.fields.len());
+    for ((name, value), copied) in event.fields.iter().zip(fields) {
+        assert_eq!(copied["name"], name.as_str());
+        assert_eq!(copied["value"], value.to_json(), "{name}");
+    }
+    assert_eq!(json["fields"][0]["decoded"], "PreRegisterPackage");
+    assert_eq!(
+        json["package"]["family_name"],
+        "MicrosoftWindows.Client.CBS_cw5n1h2txyewy"
+    );
+    // Exactly what `appxview inspect --format json` prints for this record.
+    let detail = appxview::schema::EventDetail::build(&event);
+    assert_eq!(
+        json_text,
+        appxview::inspect::event_json(&h.state().store, row, &detail).to_string()
+    );
+
+    h.get_by_label("Copy as text").click();
+    let text = copied(&mut h);
+    assert_eq!(
+        text,
+        appxview::inspect::event_text(&h.state().store, row, &detail)
+    );
+    assert!(text.starts_with("Event 400 - Microsoft-Windows-AppXDeployment-Server\n"));
+
+    h.get_by_label("Copy value of PackageFullName").click();
+    assert_eq!(
+        copied(&mut h),
+        event.field("PackageFullName").expect("field").to_text()
+    );
+    h.get_by_label("Copy row of DeploymentOperation").click();
+    assert_eq!(
+        copied(&mut h),
+        "DeploymentOperation\tUInt32\t12\tPreRegisterPackage"
+    );
 }

@@ -26,6 +26,20 @@ pub struct FieldDetail {
     pub inferred: bool,
 }
 
+impl FieldDetail {
+    /// The decoded meaning as one line of text: names (flags joined with ` | `), `… (inferred)`
+    /// for an inference, `unknown value` when the table does not list the value; `None` when the
+    /// field has no decoding.
+    pub fn meaning(&self) -> Option<String> {
+        let decoded = self.decoded.as_ref()?;
+        Some(match decoded.text() {
+            Some(text) if self.inferred => format!("{text} (inferred)"),
+            Some(text) => text,
+            None => "unknown value".to_owned(),
+        })
+    }
+}
+
 /// Everything the detail views show about one event.
 #[derive(Clone, Debug, PartialEq)]
 pub struct EventDetail {
@@ -243,7 +257,12 @@ impl EventDetail {
         }
     }
 
-    /// The JSON form used by `appxview inspect` (keys documented in the module brief).
+    /// The event's part of the `appxview inspect` JSON: `provider`, `channel`, `event_id`, `time`,
+    /// `task`, `opcode`, `level`, `message` (`message_note` says why when it is null), `fields`
+    /// (`[{"name","type","value","decoded"}]`, `decoded` a string, a list of flag names for bit
+    /// maps, or null; `unknown`, `inferred` and `note` when they apply), `missing_fields`,
+    /// `extra_fields`, `builds` and `package` (see [`PackageId::to_json`]).
+    /// [`crate::inspect::event_json`] adds the record id, source and rule hits.
     pub fn to_json(&self) -> Json {
         let fields: Vec<Json> = self
             .fields
@@ -273,16 +292,6 @@ impl EventDetail {
                 Json::Object(m)
             })
             .collect();
-        let package = self.package.as_ref().map(|p| {
-            json!({
-                "name": p.name,
-                "version": p.version,
-                "architecture": p.architecture,
-                "resource_id": p.resource_id,
-                "publisher_id": p.publisher_id,
-                "family_name": p.family_name(),
-            })
-        });
         json!({
             "provider": self.provider,
             "channel": self.channel,
@@ -292,11 +301,12 @@ impl EventDetail {
             "opcode": self.opcode_name,
             "level": self.level_name,
             "message": self.message,
+            "message_note": self.message_note,
             "fields": fields,
             "missing_fields": self.missing_fields,
             "extra_fields": self.extra_fields,
             "builds": self.builds,
-            "package": package,
+            "package": self.package.as_ref().map(PackageId::to_json),
         })
     }
 }

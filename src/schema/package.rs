@@ -101,6 +101,19 @@ impl PackageId {
         self.version.is_empty()
     }
 
+    /// The JSON object of `appxview inspect` and the JSON-lines export:
+    /// `{"name","version","architecture","resource_id","publisher_id","family_name"}`.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "name": self.name,
+            "version": self.version,
+            "architecture": self.architecture,
+            "resource_id": self.resource_id,
+            "publisher_id": self.publisher_id,
+            "family_name": self.family_name(),
+        })
+    }
+
     /// The full name as Windows writes it; the family name when only the family is known.
     pub fn full_name(&self) -> String {
         if self.is_family_only() {

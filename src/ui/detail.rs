@@ -1,5 +1,7 @@
 //! The field-detail pane of the selected event: header, EventData with types, rule hits
 //! with why, and the raw event (read again from the file on demand, cached per row).
+//! Copy actions put a field's value, a field row, or the whole event (the JSON and text of
+//! `appxview inspect`, rendered by [`crate::inspect`]) on the clipboard.
 
 use eframe::egui;
 
@@ -27,11 +29,43 @@ pub(super) fn detail_ui(ui: &mut egui::Ui, store: &Store, row: Row, raw: &mut Ra
         .id_salt("detail")
         .auto_shrink(false)
         .show(ui, |ui| {
-            ui.heading(format!(
-                "Event {} · {}",
-                event.event_id.map(|i| i.to_string()).unwrap_or_default(),
-                event.provider
-            ));
+            if raw.row != Some(row) || raw.detail.is_none() {
+                raw.row = Some(row);
+                raw.detail = Some(EventDetail::build(event));
+            }
+            let detail = raw.detail.as_ref();
+            let task_name = detail.and_then(|d| d.task_name.clone());
+            let opcode_name = detail.and_then(|d| d.opcode_name.clone());
+            let names: Vec<&str> = [task_name.as_deref(), opcode_name.as_deref()]
+                .into_iter()
+                .flatten()
+                .collect();
+            let id = event.event_id.map(|i| i.to_string()).unwrap_or_default();
+            ui.heading(if names.is_empty() {
+                format!("Event {id}")
+            } else {
+                format!("Event {id} - {}", names.join(" / "))
+            });
+            if let Some(detail) = detail {
+                ui.horizontal(|ui| {
+                    if ui
+                        .button("Copy as JSON")
+                        .on_hover_text("The event as `appxview inspect --format json` prints it")
+                        .clicked()
+                    {
+                        let json = crate::inspect::event_json(store, row, detail);
+                        ui.ctx().copy_text(json.to_string());
+                    }
+                    if ui
+                        .button("Copy as text")
+                        .on_hover_text("The event as `appxview inspect` prints it")
+                        .clicked()
+                    {
+                        ui.ctx()
+                            .copy_text(crate::inspect::event_text(store, row, detail));
+                    }
+                });
+            }
             let source = store
                 .source_of(event)
                 .map(|s| s.path.display().to_string())
@@ -70,13 +104,10 @@ pub(super) fn detail_ui(ui: &mut egui::Ui, store: &Store, row: Row, raw: &mut Ra
                             level_name(event.level)
                         ),
                     );
-                    line(
-                        "Task",
-                        event.task.map(|v| v.to_string()).unwrap_or_default(),
-                    );
+                    line("Task", number_and_name(event.task, task_name.as_deref()));
                     line(
                         "Opcode",
-                        event.opcode.map(|v| v.to_string()).unwrap_or_default(),
+                        number_and_name(event.opcode, opcode_name.as_deref()),
                     );
                     line(
                         "Keywords",
@@ -138,10 +169,6 @@ pub(super) fn detail_ui(ui: &mut egui::Ui, store: &Store, row: Row, raw: &mut Ra
                 }
             }
 
-            if raw.row != Some(row) || raw.detail.is_none() {
-                raw.row = Some(row);
-                raw.detail = Some(EventDetail::build(event));
-            }
             if let Some(detail) = &raw.detail {
                 fields_ui(ui, detail);
             }
@@ -162,6 +189,16 @@ pub(super) fn detail_ui(ui: &mut egui::Ui, store: &Store, row: Row, raw: &mut Ra
                     );
                 });
         });
+}
+
+/// `3 (AppXDeployment.Task.Server.Deployment)`, or whichever part is known.
+fn number_and_name(number: Option<impl ToString>, name: Option<&str>) -> String {
+    match (number.map(|n| n.to_string()), name) {
+        (Some(n), Some(name)) => format!("{n} ({name})"),
+        (Some(n), None) => n,
+        (None, Some(name)) => name.to_owned(),
+        (None, None) => String::new(),
+    }
 }
 
 /// The event as the file holds it (EVTX: the record read again); else as normalised.
@@ -214,13 +251,14 @@ fn fields_ui(ui: &mut egui::Ui, detail: &EventDetail) {
         ));
     }
     egui::Grid::new("fields")
-        .num_columns(4)
+        .num_columns(5)
         .striped(true)
         .show(ui, |ui| {
             ui.strong("Name");
             ui.strong("Type");
             ui.strong("Value");
             ui.strong("Meaning");
+            ui.strong("Copy");
             ui.end_row();
             for field in &detail.fields {
                 let extra = detail.extra_fields.contains(&field.name);
@@ -232,15 +270,22 @@ fn fields_ui(ui: &mut egui::Ui, detail: &EventDetail) {
                 };
                 let value = crate::filter::one_line(&field.value.to_text(), 4000);
                 ui.add(egui::Label::new(value).wrap());
-                let meaning = match &field.decoded {
-                    Some(decoded) => match decoded.text() {
-                        Some(text) if field.inferred => format!("{text} (inferred)"),
-                        Some(text) => text,
-                        None => "unknown value".to_owned(),
-                    },
-                    None => String::new(),
-                };
-                ui.add(egui::Label::new(meaning).wrap());
+                ui.add(egui::Label::new(field.meaning().unwrap_or_default()).wrap());
+                ui.horizontal(|ui| {
+                    let name = &field.name;
+                    if copy_button(ui, "value", &format!("Copy value of {name}"))
+                        .on_hover_text("Copy the value")
+                        .clicked()
+                    {
+                        ui.ctx().copy_text(field.value.to_text().into_owned());
+                    }
+                    if copy_button(ui, "row", &format!("Copy row of {name}"))
+                        .on_hover_text("Copy the row: name, type, value, meaning (tab-separated)")
+                        .clicked()
+                    {
+                        ui.ctx().copy_text(crate::inspect::field_row_text(field));
+                    }
+                });
                 ui.end_row();
             }
             for name in &detail.missing_fields {
@@ -248,7 +293,16 @@ fn fields_ui(ui: &mut egui::Ui, detail: &EventDetail) {
                 ui.weak("missing");
                 ui.weak("declared by the schema, absent in this event (older build?)");
                 ui.label("");
+                ui.label("");
                 ui.end_row();
             }
         });
+}
+
+/// A small button showing `text` whose accessible name is `name` (unique per row, so screen
+/// readers and tests can tell the rows' buttons apart).
+fn copy_button(ui: &mut egui::Ui, text: &str, name: &str) -> egui::Response {
+    let response = ui.small_button(text);
+    response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, true, name));
+    response
 }
