@@ -229,7 +229,7 @@ pub fn measure(path: &Path, repeat: usize, out: &mut dyn Write) -> Result<BenchR
     let after = memory::resident_bytes();
     report.gui_load_s = took.as_secs_f64();
     report.first_rows_ms = first_rows.as_secs_f64() * 1e3;
-    report.events = store.events.len() as u64;
+    report.events = store.len() as u64;
     if let (Some(before), Some(after)) = (before, after)
         && report.events > 0
     {

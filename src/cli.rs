@@ -159,10 +159,10 @@ pub fn scan(args: &ScanArgs, out: &mut dyn Write) -> std::io::Result<i32> {
 
     let appx_of = |source: u32| {
         store
-            .events
+            .packed_events()
             .iter()
             .zip(&store.derived)
-            .filter(|(e, d)| e.source == source && d.appx)
+            .filter(|(e, d)| e.source() == source && d.appx)
             .count()
     };
     let mut hits = vec![0usize; store.rules.rules.len()];
@@ -243,7 +243,9 @@ pub fn scan(args: &ScanArgs, out: &mut dyn Write) -> std::io::Result<i32> {
                 }
             }
             for row in &flagged {
-                let event = &store.events[*row as usize];
+                let Some(event) = store.event(*row) else {
+                    continue;
+                };
                 for d in store.hits(*row) {
                     if let Some(rule) = store.rules.rules.get(d.rule) {
                         writeln!(
@@ -322,7 +324,10 @@ pub fn inspect(
             source.warnings.len()
         )?;
     }
-    let detail = crate::schema::EventDetail::build(&store.events[row as usize]);
+    let Some(event) = store.event(row) else {
+        return Ok(1);
+    };
+    let detail = crate::schema::EventDetail::build(&event);
     match args.format {
         OutputFormat::Json => {
             writeln!(out, "{}", crate::inspect::event_json(&store, row, &detail))?
@@ -335,10 +340,14 @@ pub fn inspect(
 /// How many records a file has and which identifiers they carry, for "record not found".
 fn record_range(store: &Store) -> String {
     let records = store.sources.first().map_or(0, |s| s.records);
-    let ids = store.events.iter().map(|e| e.record_or_position());
+    let ids = store.packed_events().iter().map(|e| e.record_or_position());
     match (ids.clone().min(), ids.max()) {
         (Some(low), Some(high)) => {
-            let what = if store.events.iter().all(|e| e.record_id.is_some()) {
+            let what = if store
+                .packed_events()
+                .iter()
+                .all(|e| e.record_id().is_some())
+            {
                 "record ids"
             } else {
                 "identifiers (record id, else position)"

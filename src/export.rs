@@ -68,7 +68,10 @@ pub fn write_csv_to(store: &Store, rows: &[Row], out: &mut dyn Write) -> std::io
     let mut field_names: Vec<Sym> = Vec::new();
     let mut seen: HashSet<Sym> = HashSet::new();
     for row in rows {
-        for (name, _) in &store.events[*row as usize].fields {
+        let Some(event) = store.event(*row) else {
+            continue;
+        };
+        for (name, _) in &event.fields {
             if seen.insert(*name) {
                 field_names.push(*name);
             }
@@ -85,7 +88,10 @@ pub fn write_csv_to(store: &Store, rows: &[Row], out: &mut dyn Write) -> std::io
         .collect();
     writer.write_record(&header)?;
     for row in rows {
-        let event = &store.events[*row as usize];
+        let Some(event) = store.event(*row) else {
+            continue;
+        };
+        let event = &event;
         let hits = store.hits(*row);
         let rule = |d: &crate::sigma::Detection| store.rules.rules.get(d.rule);
         let titles: Vec<&str> = hits
@@ -189,7 +195,10 @@ pub fn export_message(event: &Event) -> Option<String> {
 /// The JSON-lines record of one event: the normalised event, its message, its package (parsed,
 /// or null) and its detections. `package_name` is the name shown in the table's Package column.
 pub fn event_json(store: &Store, row: Row) -> serde_json::Value {
-    let event = &store.events[row as usize];
+    let Some(event) = store.event(row) else {
+        return serde_json::Value::Null;
+    };
+    let event = &event;
     let fields: serde_json::Map<String, serde_json::Value> = event
         .fields
         .iter()

@@ -3,7 +3,7 @@
 
 use std::cmp::Ordering;
 
-use crate::model::{Event, Row, level_name};
+use crate::model::{Event, Row, Sym, level_name};
 use crate::store::Store;
 
 /// What the investigator asked to see.
@@ -45,12 +45,16 @@ pub fn parse_event_ids(text: &str) -> Result<Vec<(u32, u32)>, String> {
 }
 
 /// Rows of the store that pass `filter`, in store order. An unparsable event-id filter
-/// matches nothing (the UI shows why).
+/// matches nothing (the UI shows why). Works on packed events and derived facts only; the
+/// package test runs once per distinct package name and full name, not once per event.
 pub fn visible_rows(store: &Store, filter: &Filter) -> Vec<Row> {
-    let id_ranges = parse_event_ids(&filter.event_ids).ok();
+    let Ok(id_ranges) = parse_event_ids(&filter.event_ids) else {
+        return Vec::new();
+    };
     let needle = filter.package.trim().to_lowercase();
+    let mut package_test = SymTest::new(|text: &str| contains_lowercase(text, &needle));
     store
-        .events
+        .packed_events()
         .iter()
         .zip(&store.derived)
         .enumerate()
@@ -67,33 +71,49 @@ pub fn visible_rows(store: &Store, filter: &Filter) -> Vec<Row> {
             {
                 return false;
             }
-            let Some(ranges) = &id_ranges else {
-                return false;
-            };
-            if !ranges.is_empty()
+            if !id_ranges.is_empty()
                 && !event
-                    .event_id
-                    .is_some_and(|id| ranges.iter().any(|(a, b)| (*a..=*b).contains(&id)))
+                    .event_id()
+                    .is_some_and(|id| id_ranges.iter().any(|(a, b)| (*a..=*b).contains(&id)))
             {
                 return false;
             }
-            needle.is_empty() || package_matches(event, derived.package.as_str(), &needle)
+            needle.is_empty()
+                || package_test.test(derived.package)
+                || package_test.test(derived.package_ids)
         })
         .map(|(row, _)| row as Row)
         .collect()
 }
 
-/// `needle` is lowercase. Matches the package name, else the full name fields.
-fn package_matches(event: &Event, package: &str, needle: &str) -> bool {
-    if contains_lowercase(package, needle) {
-        return true;
-    }
-    ["PackageFullName", "PackageFamilyName", "PackageMoniker"]
-        .iter()
-        .filter_map(|name| event.field(name))
-        .any(|value| contains_lowercase(&value.to_text(), needle))
+/// A text test on interned names, answered once per name.
+struct SymTest<F> {
+    test: F,
+    /// By [`Sym::id`]: 0 not yet asked, 1 false, 2 true.
+    answers: Vec<u8>,
 }
 
+impl<F: Fn(&str) -> bool> SymTest<F> {
+    fn new(test: F) -> Self {
+        SymTest {
+            test,
+            answers: Vec::new(),
+        }
+    }
+
+    fn test(&mut self, sym: Sym) -> bool {
+        let id = sym.id() as usize;
+        if id >= self.answers.len() {
+            self.answers.resize(id + 1, 0);
+        }
+        if self.answers[id] == 0 {
+            self.answers[id] = if (self.test)(sym.as_str()) { 2 } else { 1 };
+        }
+        self.answers[id] == 2
+    }
+}
+
+/// `needle` is lowercase.
 fn contains_lowercase(haystack: &str, needle: &str) -> bool {
     if haystack.is_ascii() && needle.is_ascii() {
         haystack
@@ -167,43 +187,70 @@ impl Default for Sort {
 }
 
 /// Sorts rows in place (stable: ties keep load order). Events without a valid time sort last
-/// whatever the direction.
+/// whatever the direction. Columns computed from the fields (summary, result) are worked out
+/// once per row before sorting.
 pub fn sort_rows(store: &Store, rows: &mut [Row], sort: Sort) {
-    let key_cmp = |a: &Row, b: &Row| -> Ordering {
-        let (ea, eb) = (&store.events[*a as usize], &store.events[*b as usize]);
-        match sort.column {
-            Column::Time => match (ea.time.instant(), eb.time.instant()) {
-                (Some(x), Some(y)) => directed(x.cmp(&y), sort.ascending),
-                (Some(_), None) => Ordering::Less,
-                (None, Some(_)) => Ordering::Greater,
-                (None, None) => Ordering::Equal,
-            },
-            Column::EventId => directed(ea.event_id.cmp(&eb.event_id), sort.ascending),
-            Column::Level => directed(ea.level.cmp(&eb.level), sort.ascending),
-            Column::Package => directed(
+    let events = store.packed_events();
+    let packed = |row: &Row| &events[*row as usize];
+    let ascending = sort.ascending;
+    match sort.column {
+        Column::Time => rows.sort_by(|a, b| match (packed(a).instant(), packed(b).instant()) {
+            (Some(x), Some(y)) => directed(x.cmp(&y), ascending),
+            (Some(_), None) => Ordering::Less,
+            (None, Some(_)) => Ordering::Greater,
+            (None, None) => Ordering::Equal,
+        }),
+        Column::EventId => rows
+            .sort_by(|a, b| directed(packed(a).event_id().cmp(&packed(b).event_id()), ascending)),
+        Column::Level => {
+            rows.sort_by(|a, b| directed(packed(a).level().cmp(&packed(b).level()), ascending))
+        }
+        Column::Package => rows.sort_by(|a, b| {
+            directed(
                 store.derived[*a as usize]
                     .package
                     .as_str()
                     .cmp(store.derived[*b as usize].package.as_str()),
-                sort.ascending,
-            ),
-            Column::Summary => directed(summary(ea).cmp(&summary(eb)), sort.ascending),
-            Column::Result => directed(result_code(ea).cmp(&result_code(eb)), sort.ascending),
-            Column::Computer => directed(
-                ea.computer.as_str().cmp(eb.computer.as_str()),
-                sort.ascending,
-            ),
-            Column::Source => directed(ea.source.cmp(&eb.source), sort.ascending),
-            Column::Detections => directed(
+                ascending,
+            )
+        }),
+        Column::Summary | Column::Result => {
+            let text = |row: &Row| {
+                let event = packed(row).unpack();
+                if sort.column == Column::Summary {
+                    summary(&event)
+                } else {
+                    result_code(&event)
+                }
+            };
+            let mut keyed: Vec<(String, Row)> = rows.iter().map(|row| (text(row), *row)).collect();
+            keyed.sort_by(|(x, _), (y, _)| directed(x.cmp(y), ascending));
+            for (slot, (_, row)) in rows.iter_mut().zip(keyed) {
+                *slot = row;
+            }
+        }
+        Column::Computer => rows.sort_by(|a, b| {
+            directed(
+                packed(a)
+                    .computer()
+                    .as_str()
+                    .cmp(packed(b).computer().as_str()),
+                ascending,
+            )
+        }),
+        Column::Source => {
+            rows.sort_by(|a, b| directed(packed(a).source().cmp(&packed(b).source()), ascending))
+        }
+        Column::Detections => rows.sort_by(|a, b| {
+            directed(
                 store
                     .max_level(*a)
                     .cmp(&store.max_level(*b))
                     .then(store.hits(*a).len().cmp(&store.hits(*b).len())),
-                sort.ascending,
-            ),
-        }
-    };
-    rows.sort_by(key_cmp);
+                ascending,
+            )
+        }),
+    }
 }
 
 fn directed(ordering: Ordering, ascending: bool) -> Ordering {

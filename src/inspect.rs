@@ -23,7 +23,7 @@ const VALUE_COLUMN_MAX: usize = 40;
 /// The rows whose [`crate::model::Event::record_or_position`] is `record`, in load order.
 pub fn rows_with_record(store: &Store, record: u64) -> Vec<Row> {
     store
-        .events
+        .packed_events()
         .iter()
         .enumerate()
         .filter(|(_, e)| e.record_or_position() == record)
@@ -36,9 +36,10 @@ pub fn rows_with_record(store: &Store, record: u64) -> Vec<Row> {
 /// `detections` (`[{"id","title","level","why":[{"selection","field","value","pattern"}]}]`).
 pub fn event_json(store: &Store, row: Row, detail: &EventDetail) -> Json {
     let mut json = detail.to_json();
-    let Some(event) = store.events.get(row as usize) else {
+    let Some(event) = store.event(row) else {
         return json;
     };
+    let event = &event;
     if let Json::Object(map) = &mut json {
         map.insert("record_id".into(), Json::from(event.record_id));
         map.insert("computer".into(), Json::from(event.computer.as_str()));
@@ -87,9 +88,10 @@ fn width(text: &str) -> usize {
 /// The `appxview inspect --format text` rendering of `row` (the same content as [`event_json`]).
 pub fn event_text(store: &Store, row: Row, detail: &EventDetail) -> String {
     let mut out = String::new();
-    let Some(event) = store.events.get(row as usize) else {
+    let Some(event) = store.event(row) else {
         return out;
     };
+    let event = &event;
     let id = detail
         .event_id
         .map(|i| i.to_string())

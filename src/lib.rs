@@ -17,6 +17,7 @@ pub mod inspect;
 pub mod jobs;
 pub mod memory;
 pub mod model;
+pub mod packed;
 pub mod schema;
 pub mod sigma;
 pub mod store;

@@ -68,6 +68,17 @@ impl Sym {
         guard.names.get(self.0 as usize).copied().unwrap_or("")
     }
 
+    /// The interner's number for this name (stable for the life of the process).
+    pub fn id(self) -> u32 {
+        self.0
+    }
+
+    /// The name with interner number `id`, as [`Sym::id`] gave it (an unknown number reads
+    /// as the empty string).
+    pub fn from_id(id: u32) -> Sym {
+        Sym(id)
+    }
+
     /// True for the empty string.
     pub fn is_empty(self) -> bool {
         self.0 == 0

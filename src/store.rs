@@ -7,6 +7,7 @@ use std::path::Path;
 
 use crate::appx::is_appx;
 use crate::model::{Event, Row, Source, SourceId, Sym};
+use crate::packed::PackedEvent;
 use crate::schema::package::package_name_of;
 use crate::sigma::{Detection, RuleSet, Severity};
 
@@ -17,6 +18,9 @@ pub struct Derived {
     pub appx: bool,
     /// The package name (not the full name), if the event names a package.
     pub package: Sym,
+    /// The event's PackageFullName, PackageFamilyName and PackageMoniker values (one per
+    /// line), so the package filter needs no look at the fields.
+    pub package_ids: Sym,
 }
 
 impl Derived {
@@ -27,22 +31,43 @@ impl Derived {
             package: package_name_of(event)
                 .map(|name| Sym::new(&name))
                 .unwrap_or(Sym::EMPTY),
+            package_ids: package_ids_of(event),
         }
     }
+}
+
+/// Full-name fields the package filter searches besides the package name.
+const PACKAGE_ID_FIELDS: [&str; 3] = ["PackageFullName", "PackageFamilyName", "PackageMoniker"];
+
+fn package_ids_of(event: &Event) -> Sym {
+    let mut text = String::new();
+    for value in PACKAGE_ID_FIELDS
+        .iter()
+        .filter_map(|name| event.field(name))
+    {
+        let value = value.to_text();
+        if !value.is_empty() {
+            if !text.is_empty() {
+                text.push('\n');
+            }
+            text.push_str(&value);
+        }
+    }
+    Sym::new(&text)
 }
 
 /// A batch of events ready to be stored: derived facts and rule hits already computed
 /// (by whoever has the time: the loader thread, or `scan`).
 #[derive(Debug, Default)]
 pub struct Batch {
-    pub events: Vec<Event>,
+    pub events: Vec<PackedEvent>,
     pub derived: Vec<Derived>,
     /// (index in `events`, hits) for the events that some rule flagged.
     pub detections: Vec<(usize, Vec<Detection>)>,
 }
 
 impl Batch {
-    /// Derives facts and evaluates `rules` for `events`.
+    /// Derives facts, evaluates `rules` and packs `events`.
     pub fn prepare(events: Vec<Event>, rules: &RuleSet) -> Batch {
         let derived = events.iter().map(Derived::of).collect();
         let detections = events
@@ -54,10 +79,19 @@ impl Batch {
             })
             .collect();
         Batch {
-            events,
+            events: events.iter().map(PackedEvent::pack).collect(),
             derived,
             detections,
         }
+    }
+
+    /// Bytes the batch's events will take in the store.
+    pub fn footprint(&self) -> usize {
+        self.events
+            .iter()
+            .map(PackedEvent::footprint)
+            .sum::<usize>()
+            + self.derived.len() * std::mem::size_of::<Derived>()
     }
 }
 
@@ -65,13 +99,16 @@ impl Batch {
 #[derive(Default)]
 pub struct Store {
     pub sources: Vec<Source>,
-    pub events: Vec<Event>,
+    /// Every event, packed; [`Store::event`] unpacks one.
+    events: Vec<PackedEvent>,
     pub derived: Vec<Derived>,
     /// Rule hits of flagged events only.
     pub detections: HashMap<Row, Vec<Detection>>,
     pub rules: RuleSet,
     /// How many of `derived` are AppX (kept up to date, so the status bar need not count).
     appx_count: usize,
+    /// Bytes the stored events take (packed events and derived facts).
+    footprint: usize,
 }
 
 impl Store {
@@ -100,7 +137,7 @@ impl Store {
 
     /// Removes every event of `source` (keeping row numbers dense).
     fn remove_events_of(&mut self, source: SourceId) {
-        if !self.events.iter().any(|e| e.source == source) {
+        if !self.events.iter().any(|e| e.source() == source) {
             return;
         }
         let mut kept_events = Vec::with_capacity(self.events.len());
@@ -112,7 +149,7 @@ impl Store {
             .zip(std::mem::take(&mut self.derived))
             .enumerate()
         {
-            if event.source == source {
+            if event.source() == source {
                 continue;
             }
             let new_row = kept_events.len() as Row;
@@ -123,6 +160,11 @@ impl Store {
             kept_derived.push(derived);
         }
         self.appx_count = kept_derived.iter().filter(|d| d.appx).count();
+        self.footprint = kept_events
+            .iter()
+            .map(PackedEvent::footprint)
+            .sum::<usize>()
+            + kept_derived.len() * std::mem::size_of::<Derived>();
         self.events = kept_events;
         self.derived = kept_derived;
         self.detections = kept_detections;
@@ -131,12 +173,44 @@ impl Store {
     /// Appends a prepared batch.
     pub fn push(&mut self, batch: Batch) {
         let base = self.events.len();
+        self.footprint += batch.footprint();
         for (index, hits) in batch.detections {
             self.detections.insert((base + index) as Row, hits);
         }
         self.appx_count += batch.derived.iter().filter(|d| d.appx).count();
         self.events.extend(batch.events);
         self.derived.extend(batch.derived);
+    }
+
+    /// Number of events loaded.
+    pub fn len(&self) -> usize {
+        self.events.len()
+    }
+
+    /// True when nothing is loaded.
+    pub fn is_empty(&self) -> bool {
+        self.events.is_empty()
+    }
+
+    /// The event in `row`, unpacked.
+    pub fn event(&self, row: Row) -> Option<Event> {
+        self.events.get(row as usize).map(PackedEvent::unpack)
+    }
+
+    /// The packed event in `row`: System values without unpacking.
+    pub fn packed(&self, row: Row) -> Option<&PackedEvent> {
+        self.events.get(row as usize)
+    }
+
+    /// Every packed event, in row order.
+    pub fn packed_events(&self) -> &[PackedEvent] {
+        &self.events
+    }
+
+    /// Bytes the stored events take, by the store's own count (packed events and derived
+    /// facts; rule hits and the allocator's overhead are not counted).
+    pub fn footprint(&self) -> usize {
+        self.footprint
     }
 
     /// Number of AppX events loaded.
@@ -146,15 +220,7 @@ impl Store {
 
     /// Evaluates the current rules over every event again (after rules were added or toggled).
     pub fn reevaluate(&mut self) {
-        self.detections = self
-            .events
-            .iter()
-            .enumerate()
-            .filter_map(|(row, event)| {
-                let hits = self.rules.evaluate(event);
-                (!hits.is_empty()).then_some((row as Row, hits))
-            })
-            .collect();
+        self.detections = evaluate_all(&self.events, &self.rules);
     }
 
     /// The hits of one event (empty if none).
@@ -190,6 +256,18 @@ impl Store {
     pub fn source_of(&self, event: &Event) -> Option<&Source> {
         self.sources.get(event.source as usize)
     }
+}
+
+/// Evaluates `rules` over `events` (unpacking each one): the hits of flagged rows.
+pub fn evaluate_all(events: &[PackedEvent], rules: &RuleSet) -> HashMap<Row, Vec<Detection>> {
+    events
+        .iter()
+        .enumerate()
+        .filter_map(|(row, event)| {
+            let hits = rules.evaluate(&event.unpack());
+            (!hits.is_empty()).then_some((row as Row, hits))
+        })
+        .collect()
 }
 
 /// Same file, comparing canonical paths when both exist.

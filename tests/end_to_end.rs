@@ -181,7 +181,7 @@ fn csv_cells_come_back_equal_after_removing_the_neutralising_prefix() {
     assert_eq!(records.len(), rows.len());
     let mut neutralised = 0;
     for (record, row) in records.iter().zip(&rows) {
-        let event = &store.events[*row as usize];
+        let event = &store.event(*row).unwrap();
         for (name, value) in &event.fields {
             let index = header
                 .iter()

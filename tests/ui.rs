@@ -134,7 +134,7 @@ fn open_without_a_dialog_offers_a_path_field() {
     h.step();
     h.state_mut().wait_for_load();
     h.run();
-    assert_eq!(h.state().store.events.len(), 17);
+    assert_eq!(h.state().store.len(), 17);
 }
 
 /// The text of the first `CopyText` command in the next few frames.
@@ -170,7 +170,7 @@ fn copy_the_selected_event_and_its_fields() {
     h.get_by_label("MicrosoftWindows.Client.CBS").click();
     h.run();
     let row = h.state().selected.expect("a row is selected");
-    let event = h.state().store.events[row as usize].clone();
+    let event = h.state().store.event(row).unwrap();
     assert_eq!(event.record_id, Some(1010));
     // The header names the task and opcode.
     assert!(

@@ -22,9 +22,10 @@ pub struct RawCache {
 
 /// Draws the pane for `row`.
 pub(super) fn detail_ui(ui: &mut egui::Ui, store: &Store, row: Row, raw: &mut RawCache) {
-    let Some(event) = store.events.get(row as usize) else {
+    let Some(event) = store.event(row) else {
         return;
     };
+    let event = &event;
     egui::ScrollArea::vertical()
         .id_salt("detail")
         .auto_shrink(false)
@@ -203,9 +204,10 @@ fn number_and_name(number: Option<impl ToString>, name: Option<&str>) -> String 
 
 /// The event as the file holds it (EVTX: the record read again); else as normalised.
 fn raw_text(store: &Store, row: Row) -> String {
-    let Some(event) = store.events.get(row as usize) else {
+    let Some(event) = store.event(row) else {
         return String::new();
     };
+    let event = &event;
     let value = store
         .source_of(event)
         .and_then(|source| crate::ingest::raw_event(source, event).ok())

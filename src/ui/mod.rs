@@ -391,9 +391,9 @@ impl App {
         if let Some(record_id) = self.pending_select
             && let Some(row) = self
                 .store
-                .events
+                .packed_events()
                 .iter()
-                .position(|e| e.record_id == Some(record_id))
+                .position(|e| e.record_id() == Some(record_id))
         {
             self.selected = Some(row as Row);
             self.pending_select = None;

@@ -67,9 +67,10 @@ pub(super) fn events_table_ui(
                 let Some(&event_row) = visible.get(row.index()) else {
                     return;
                 };
-                let Some(event) = store.events.get(event_row as usize) else {
+                let Some(event) = store.event(event_row) else {
                     return;
                 };
+                let event = &event;
                 row.set_selected(selected == Some(event_row));
                 let level = store.max_level(event_row);
                 let tint = level.map(|l| severity_color(l).gamma_multiply(0.25));

@@ -139,7 +139,7 @@ pub(super) fn status_ui(ui: &mut egui::Ui, app: &App, actions: &mut Vec<Action>)
         }
         let all = app.filter.all_events;
         let total = if all {
-            app.store.events.len()
+            app.store.len()
         } else {
             app.store.appx_count()
         };
