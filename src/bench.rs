@@ -323,6 +323,7 @@ fn gui_load(path: &Path, rules: &RuleSet) -> (Result<Store, String>, Duration) {
         vec![path.to_path_buf()],
         rules.clone(),
         ReadOptions::default(),
+        crate::memory::Budget::new(u64::MAX, 0),
         || {},
     ) {
         Ok(job) => job,
@@ -377,7 +378,6 @@ fn appxview_ingest(path: &Path, threads: usize) -> Result<u64, String> {
         0,
         ReadOptions {
             evtx_threads: threads,
-            ..ReadOptions::default()
         },
         &mut |events, _| {
             let batch = Batch::prepare(events, &none);

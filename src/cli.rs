@@ -11,6 +11,8 @@ use serde_json::json;
 use crate::export;
 use crate::filter::{Filter, Sort, sort_rows, visible_rows};
 use crate::ingest::{self, ReadOptions};
+use crate::memory::Budget;
+use crate::model::Warning;
 use crate::sigma::RuleSet;
 use crate::store::{Batch, Store};
 
@@ -28,6 +30,9 @@ pub struct Cli {
     /// Select the event with this record id once it has loaded.
     #[arg(long, value_name = "RECORD_ID")]
     pub select: Option<u64>,
+    /// Memory the loaded events may take (e.g. 4G, 512M); default half of the machine's RAM.
+    #[arg(long, value_name = "SIZE", value_parser = crate::memory::parse_size)]
+    pub max_memory: Option<u64>,
 }
 
 /// Headless commands.
@@ -72,6 +77,10 @@ pub struct ScanArgs {
     /// Summary format on standard output.
     #[arg(long, value_enum, default_value = "text")]
     pub format: OutputFormat,
+    /// Memory the loaded events may take (e.g. 4G, 512M); default half of the machine's RAM.
+    /// A load that would pass it stops with a warning and keeps what it has (exit code 1).
+    #[arg(long, value_name = "SIZE", value_parser = crate::memory::parse_size)]
+    pub max_memory: Option<u64>,
     /// Input files.
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
@@ -112,25 +121,54 @@ pub fn rules_for(builtin: bool, paths: &[PathBuf]) -> RuleSet {
 
 /// Reads one file into `store` on this thread: rules evaluated, its `Source` filled in.
 pub fn read_into(store: &mut Store, path: &std::path::Path) {
+    read_within(store, path, &mut Budget::new(u64::MAX, 0));
+}
+
+/// As [`read_into`], keeping the loaded events within `budget`. Returns false if the budget
+/// stopped the file (a warning on the file says where).
+pub fn read_within(store: &mut Store, path: &std::path::Path, budget: &mut Budget) -> bool {
     let id = store.begin_source(crate::model::Source::new(path.to_path_buf()));
     let rules = store.rules.clone();
-    let mut batches = Vec::new();
-    let info = ingest::stream_path(path, id, ReadOptions::default(), &mut |events, _| {
-        batches.push(Batch::prepare(events, &rules));
-        true
-    });
-    for batch in batches {
+    let mut stored = 0u64;
+    let mut over_budget = false;
+    let mut info = ingest::stream_path(path, id, ReadOptions::default(), &mut |events, _| {
+        let mut batch = Batch::prepare(events, &rules);
+        over_budget = batch.keep_within(budget.remaining()) > 0;
+        budget.admit(batch.footprint() as u64);
+        stored += batch.events.len() as u64;
         store.push(batch);
+        !over_budget
+    });
+    if over_budget {
+        info.warnings.push(Warning {
+            path: path.to_path_buf(),
+            location: format!("after {stored} events"),
+            message: budget.stopped_message(stored),
+        });
     }
     store.sources[id as usize] = info;
+    !over_budget
 }
 
 /// Runs `scan`; returns the process exit code.
 pub fn scan(args: &ScanArgs, out: &mut dyn Write) -> std::io::Result<i32> {
     let rules = rules_for(!args.no_builtin_rules, &args.rules);
     let mut store = Store::new(rules);
+    let mut budget = Budget::new(
+        args.max_memory
+            .unwrap_or_else(crate::memory::default_budget_bytes),
+        0,
+    );
+    let mut budget_reached = false;
     for path in &args.files {
-        read_into(&mut store, path);
+        if budget_reached {
+            let mut skipped = crate::model::Source::new(path.clone());
+            skipped.error =
+                Some("not read: the memory budget was reached by an earlier file".into());
+            store.begin_source(skipped);
+            continue;
+        }
+        budget_reached = !read_within(&mut store, path, &mut budget);
     }
     let filter = Filter {
         all_events: args.all_events,
@@ -185,6 +223,7 @@ pub fn scan(args: &ScanArgs, out: &mut dyn Write) -> std::io::Result<i32> {
                         "path": s.path.display().to_string(),
                         "format": s.format.map(|f| f.name()),
                         "records": s.records,
+                        "events": store.packed_events().iter().filter(|e| e.source() == i as u32).count(),
                         "appx_events": appx_of(i as u32),
                         "warnings": s.warnings.iter().map(|w| format!("{}: {}", w.location, w.message)).collect::<Vec<_>>(),
                         "error": s.error,
@@ -267,11 +306,13 @@ pub fn scan(args: &ScanArgs, out: &mut dyn Write) -> std::io::Result<i32> {
         }
     }
     let unreadable = store.sources.iter().any(|s| s.error.is_some());
-    Ok(if unreadable || !export_errors.is_empty() {
-        1
-    } else {
-        0
-    })
+    Ok(
+        if unreadable || budget_reached || !export_errors.is_empty() {
+            1
+        } else {
+            0
+        },
+    )
 }
 
 /// Runs `inspect`: prints the event to `out`, problems to `err`; returns the exit code

@@ -2,19 +2,25 @@
 //!
 //! A [`LoadJob`] reads files one after another on one thread (the evtx crate runs its own
 //! chunk pool inside it; no pool is ever nested in another), prepares each batch (derived
-//! facts, rule hits) and sends it over a bounded channel. The UI drains the channel each
+//! facts, rule hits, packing) and sends it over a bounded channel. It keeps to a memory
+//! budget: a batch that would take the loaded events past it is not sent, the file gets a
+//! warning saying so and the remaining files are not read. A [`RulesJob`] re-evaluates the
+//! rules over every loaded event after rules were added or toggled. The UI drains both each
 //! frame; `wake` (the UI's repaint request) is called after every message, so this module
 //! needs no egui.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 
 use crate::ingest::{self, Progress, ReadOptions};
-use crate::model::{Source, SourceId};
-use crate::sigma::RuleSet;
-use crate::store::Batch;
+use crate::memory::Budget;
+use crate::model::{Row, Source, SourceId, Warning};
+use crate::packed::PackedEvent;
+use crate::sigma::{Detection, RuleSet};
+use crate::store::{Batch, evaluate_all};
 
 /// What the loader thread tells its owner.
 pub enum LoadMsg {
@@ -25,8 +31,12 @@ pub enum LoadMsg {
     Events(SourceId, Batch, Progress),
     /// A file is done (or failed): final counts, warnings and error.
     Finished(SourceId, Source),
-    /// Every file is done, or the job was cancelled.
-    AllDone { cancelled: bool },
+    /// Every file is done, or the job was cancelled, or the memory budget was reached.
+    AllDone {
+        cancelled: bool,
+        /// Set when the budget stopped the load: what to tell the investigator.
+        budget_reached: Option<String>,
+    },
 }
 
 /// A load in flight. Dropping it stops the thread at its next batch.
@@ -39,11 +49,13 @@ pub struct LoadJob {
 }
 
 impl LoadJob {
-    /// Starts reading `paths` on a new thread.
+    /// Starts reading `paths` on a new thread, stopping before the loaded events would take
+    /// more than `budget` allows.
     pub fn spawn(
         paths: Vec<PathBuf>,
         rules: RuleSet,
         options: ReadOptions,
+        mut budget: Budget,
         wake: impl Fn() + Send + 'static,
     ) -> std::io::Result<LoadJob> {
         let (tx, rx) = mpsc::sync_channel(8);
@@ -60,6 +72,7 @@ impl LoadJob {
                     delivered
                 };
                 let mut cancelled = false;
+                let mut budget_reached = None;
                 for path in thread_paths {
                     if thread_cancel.load(Ordering::Relaxed) {
                         cancelled = true;
@@ -71,26 +84,44 @@ impl LoadJob {
                     let Ok(source) = ids_rx.recv() else {
                         return;
                     };
-                    let info =
+                    let mut stored = 0u64;
+                    let mut over_budget = false;
+                    let mut info =
                         ingest::stream_path(&path, source, options, &mut |events, progress| {
                             if thread_cancel.load(Ordering::Relaxed) {
                                 return false;
                             }
-                            let batch = Batch::prepare(events, &rules);
-                            send(LoadMsg::Events(source, batch, progress))
-                                && !thread_cancel.load(Ordering::Relaxed)
+                            let mut batch = Batch::prepare(events, &rules);
+                            over_budget = batch.keep_within(budget.remaining()) > 0;
+                            budget.admit(batch.footprint() as u64);
+                            stored += batch.events.len() as u64;
+                            let delivered = batch.events.is_empty()
+                                || send(LoadMsg::Events(source, batch, progress));
+                            delivered && !over_budget && !thread_cancel.load(Ordering::Relaxed)
                         });
+                    if over_budget {
+                        let message = budget.stopped_message(stored);
+                        info.warnings.push(Warning {
+                            path: path.clone(),
+                            location: format!("after {stored} events"),
+                            message: message.clone(),
+                        });
+                        budget_reached = Some(format!("{}: {message}", path.display()));
+                    }
                     if thread_cancel.load(Ordering::Relaxed) {
                         cancelled = true;
                     }
                     if !send(LoadMsg::Finished(source, info)) {
                         return;
                     }
-                    if cancelled {
+                    if cancelled || over_budget {
                         break;
                     }
                 }
-                send(LoadMsg::AllDone { cancelled });
+                send(LoadMsg::AllDone {
+                    cancelled,
+                    budget_reached,
+                });
             })?;
         Ok(LoadJob {
             rx,
@@ -117,6 +148,61 @@ impl LoadJob {
 
     /// Stops after the current batch, keeping what arrived.
     pub fn cancel(&self) {
+        self.cancel.store(true, Ordering::Relaxed);
+    }
+}
+
+/// The result of a [`RulesJob`]: hits for rows `0..rows`.
+pub struct RulesDone {
+    pub rows: usize,
+    pub detections: HashMap<Row, Vec<Detection>>,
+}
+
+/// Rules evaluated again over every loaded event, on a thread of its own. Dropping it (or
+/// starting another) stops it at its next few thousand events.
+pub struct RulesJob {
+    rx: mpsc::Receiver<RulesDone>,
+    cancel: Arc<AtomicBool>,
+}
+
+impl RulesJob {
+    /// Starts evaluating `rules` over `events`.
+    pub fn spawn(
+        events: Arc<Vec<PackedEvent>>,
+        rules: RuleSet,
+        wake: impl Fn() + Send + 'static,
+    ) -> std::io::Result<RulesJob> {
+        let (tx, rx) = mpsc::sync_channel(1);
+        let cancel = Arc::new(AtomicBool::new(false));
+        let thread_cancel = Arc::clone(&cancel);
+        std::thread::Builder::new()
+            .name("appxview-rules".to_owned())
+            .spawn(move || {
+                let stop = || thread_cancel.load(Ordering::Relaxed);
+                if let Some(detections) = evaluate_all(&events, &rules, &stop) {
+                    let _ = tx.send(RulesDone {
+                        rows: events.len(),
+                        detections,
+                    });
+                    wake();
+                }
+            })?;
+        Ok(RulesJob { rx, cancel })
+    }
+
+    /// The result, once it is there.
+    pub fn try_recv(&self) -> Option<RulesDone> {
+        self.rx.try_recv().ok()
+    }
+
+    /// Waits for the result (`None` if the job was stopped).
+    pub fn recv(&self) -> Option<RulesDone> {
+        self.rx.recv().ok()
+    }
+}
+
+impl Drop for RulesJob {
+    fn drop(&mut self) {
         self.cancel.store(true, Ordering::Relaxed);
     }
 }

@@ -53,11 +53,16 @@ fn main() {
             };
             let files = cli.files;
             let select = cli.select;
+            let max_memory = cli.max_memory;
             let result = eframe::run_native(
                 "appxview",
                 options,
                 Box::new(move |_cc| {
-                    let mut app = App::new(rules, Box::new(NativePicker), files);
+                    let mut app = App::new(rules, Box::new(NativePicker), Vec::new());
+                    if let Some(limit) = max_memory {
+                        app.set_memory_limit(limit);
+                    }
+                    app.apply(appxview::ui::Action::Open(files));
                     app.select_record_when_loaded(select);
                     Ok(Box::new(app))
                 }),

@@ -31,6 +31,47 @@ pub fn default_budget_bytes() -> u64 {
     total_ram_bytes().map_or(8 << 30, |total| total / 2)
 }
 
+/// How much the loaded events may take: the limit, and what is already taken. Counted with
+/// the store's own measure ([`crate::store::Store::footprint`]: packed events and derived
+/// facts), which is known exactly and ahead of storing, so a load stops before it passes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Budget {
+    pub limit: u64,
+    pub used: u64,
+}
+
+impl Budget {
+    /// A budget of `limit` bytes of which `used` are taken.
+    pub fn new(limit: u64, used: u64) -> Budget {
+        Budget { limit, used }
+    }
+
+    /// Takes `bytes` if they fit; false (and nothing taken) if they would pass the limit.
+    pub fn admit(&mut self, bytes: u64) -> bool {
+        match self.used.checked_add(bytes) {
+            Some(total) if total <= self.limit => {
+                self.used = total;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Bytes still free.
+    pub fn remaining(&self) -> u64 {
+        self.limit.saturating_sub(self.used)
+    }
+
+    /// What to tell the investigator when the budget stopped a load.
+    pub fn stopped_message(&self, events_kept: u64) -> String {
+        format!(
+            "memory budget reached ({} of {} for loaded events): stopped after {events_kept} events of this file; the rest of it and any files after it were not read. Raise it with --max-memory (e.g. --max-memory 16G) or open fewer files.",
+            format_size(self.used),
+            format_size(self.limit)
+        )
+    }
+}
+
 /// Parses a size such as `512M`, `2G`, `1.5GiB`, `300000000` (bytes).
 pub fn parse_size(text: &str) -> Result<u64, String> {
     let t = text.trim();
@@ -59,8 +100,10 @@ pub fn format_size(bytes: u64) -> String {
     let b = bytes as f64;
     if b >= GIB {
         format!("{:.1} GiB", b / GIB)
-    } else {
+    } else if b >= MIB {
         format!("{:.0} MiB", b / MIB)
+    } else {
+        format!("{:.0} KiB", b / 1024.0)
     }
 }
 
@@ -76,6 +119,16 @@ mod tests {
         assert_eq!(parse_size("300000"), Ok(300_000));
         assert!(parse_size("lots").is_err());
         assert!(parse_size("5X").is_err());
+    }
+
+    #[test]
+    fn a_budget_admits_until_the_limit() {
+        let mut budget = Budget::new(100, 10);
+        assert!(budget.admit(90));
+        assert!(!budget.admit(1));
+        assert_eq!(budget.used, 100);
+        assert!(!Budget::new(u64::MAX, u64::MAX).admit(1));
+        assert!(budget.stopped_message(7).contains("after 7 events"));
     }
 
     #[test]

@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::Arc;
 
 use crate::appx::is_appx;
 use crate::model::{Event, Row, Source, SourceId, Sym};
@@ -85,6 +86,26 @@ impl Batch {
         }
     }
 
+    /// Keeps the longest prefix of the batch whose events fit in `bytes`; returns how many
+    /// events were dropped from the end.
+    pub fn keep_within(&mut self, bytes: u64) -> usize {
+        let per_derived = std::mem::size_of::<Derived>() as u64;
+        let mut total = 0u64;
+        let fits = self
+            .events
+            .iter()
+            .take_while(|e| {
+                total += e.footprint() as u64 + per_derived;
+                total <= bytes
+            })
+            .count();
+        let dropped = self.events.len() - fits;
+        self.events.truncate(fits);
+        self.derived.truncate(fits);
+        self.detections.retain(|(i, _)| *i < fits);
+        dropped
+    }
+
     /// Bytes the batch's events will take in the store.
     pub fn footprint(&self) -> usize {
         self.events
@@ -99,8 +120,9 @@ impl Batch {
 #[derive(Default)]
 pub struct Store {
     pub sources: Vec<Source>,
-    /// Every event, packed; [`Store::event`] unpacks one.
-    events: Vec<PackedEvent>,
+    /// Every event, packed; [`Store::event`] unpacks one. Shared (not copied) with a
+    /// background rule re-evaluation; nothing is pushed while one runs.
+    events: Arc<Vec<PackedEvent>>,
     pub derived: Vec<Derived>,
     /// Rule hits of flagged events only.
     pub detections: HashMap<Row, Vec<Detection>>,
@@ -144,7 +166,9 @@ impl Store {
         let mut kept_derived = Vec::with_capacity(self.events.len());
         let mut kept_detections = HashMap::new();
         let old_detections = std::mem::take(&mut self.detections);
-        for (old_row, (event, derived)) in std::mem::take(&mut self.events)
+        let old_events = std::mem::take(&mut self.events);
+        let old_events = Arc::try_unwrap(old_events).unwrap_or_else(|shared| (*shared).clone());
+        for (old_row, (event, derived)) in old_events
             .into_iter()
             .zip(std::mem::take(&mut self.derived))
             .enumerate()
@@ -165,7 +189,7 @@ impl Store {
             .map(PackedEvent::footprint)
             .sum::<usize>()
             + kept_derived.len() * std::mem::size_of::<Derived>();
-        self.events = kept_events;
+        self.events = Arc::new(kept_events);
         self.derived = kept_derived;
         self.detections = kept_detections;
     }
@@ -178,7 +202,7 @@ impl Store {
             self.detections.insert((base + index) as Row, hits);
         }
         self.appx_count += batch.derived.iter().filter(|d| d.appx).count();
-        self.events.extend(batch.events);
+        Arc::make_mut(&mut self.events).extend(batch.events);
         self.derived.extend(batch.derived);
     }
 
@@ -207,6 +231,18 @@ impl Store {
         &self.events
     }
 
+    /// The events, shared, for a background re-evaluation ([`crate::jobs::RulesJob`]).
+    pub fn shared_events(&self) -> Arc<Vec<PackedEvent>> {
+        Arc::clone(&self.events)
+    }
+
+    /// Takes the hits a background re-evaluation computed for the first `rows` rows; rows
+    /// loaded since keep theirs.
+    pub fn set_detections(&mut self, rows: usize, detections: HashMap<Row, Vec<Detection>>) {
+        self.detections.retain(|row, _| *row as usize >= rows);
+        self.detections.extend(detections);
+    }
+
     /// Bytes the stored events take, by the store's own count (packed events and derived
     /// facts; rule hits and the allocator's overhead are not counted).
     pub fn footprint(&self) -> usize {
@@ -220,7 +256,7 @@ impl Store {
 
     /// Evaluates the current rules over every event again (after rules were added or toggled).
     pub fn reevaluate(&mut self) {
-        self.detections = evaluate_all(&self.events, &self.rules);
+        self.detections = evaluate_all(&self.events, &self.rules, &|| false).unwrap_or_default();
     }
 
     /// The hits of one event (empty if none).
@@ -258,16 +294,24 @@ impl Store {
     }
 }
 
-/// Evaluates `rules` over `events` (unpacking each one): the hits of flagged rows.
-pub fn evaluate_all(events: &[PackedEvent], rules: &RuleSet) -> HashMap<Row, Vec<Detection>> {
-    events
-        .iter()
-        .enumerate()
-        .filter_map(|(row, event)| {
-            let hits = rules.evaluate(&event.unpack());
-            (!hits.is_empty()).then_some((row as Row, hits))
-        })
-        .collect()
+/// Evaluates `rules` over `events` (unpacking each one): the hits of flagged rows. `None` if
+/// `stop` said so (it is asked every few thousand events).
+pub fn evaluate_all(
+    events: &[PackedEvent],
+    rules: &RuleSet,
+    stop: &dyn Fn() -> bool,
+) -> Option<HashMap<Row, Vec<Detection>>> {
+    let mut detections = HashMap::new();
+    for (row, event) in events.iter().enumerate() {
+        if row % 4096 == 0 && stop() {
+            return None;
+        }
+        let hits = rules.evaluate(&event.unpack());
+        if !hits.is_empty() {
+            detections.insert(row as Row, hits);
+        }
+    }
+    Some(detections)
 }
 
 /// Same file, comparing canonical paths when both exist.

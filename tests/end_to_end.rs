@@ -28,6 +28,7 @@ fn args(files: Vec<PathBuf>) -> ScanArgs {
         jsonl: None,
         flagged_only: false,
         format: OutputFormat::Json,
+        max_memory: None,
         files,
     }
 }
@@ -315,4 +316,38 @@ fn jsonl_lines_carry_message_and_package() {
         "Deployment PreRegisterPackage operation with target volume C: on Package Evil.Updater_1.0.0.0_x64__8wekyb3d8bbwe from:   finished successfully."
     );
     assert_eq!(first["package"]["name"], "Evil.Updater");
+}
+
+#[test]
+fn a_small_memory_budget_stops_the_load_and_keeps_what_it_has() {
+    let demo = repo("assets/samples/appx-demo-synthetic.evtx");
+    let seed = repo("tests/fixtures/made_seed_shaped_detections.jsonl");
+    let (code, unlimited) = run(&args(vec![demo.clone()]));
+    assert_eq!(code, 0, "{unlimited}");
+    assert_eq!(unlimited["files"][0]["events"], 406);
+
+    let mut limited = args(vec![demo, seed]);
+    limited.max_memory = Some(40_000);
+    let (code, summary) = run(&limited);
+    assert_eq!(code, 1, "a stopped load is not a clean run: {summary}");
+    let kept = summary["files"][0]["events"].as_u64().unwrap();
+    assert!(kept > 20 && kept < 406, "kept {kept} of 406: {summary}");
+    let warnings = summary["files"][0]["warnings"].to_string();
+    assert!(
+        warnings.contains("memory budget reached")
+            && warnings.contains(&format!("after {kept} events")),
+        "{warnings}"
+    );
+    assert!(
+        warnings.contains("--max-memory"),
+        "says how to raise it: {warnings}"
+    );
+    assert_eq!(summary["files"][1]["events"], 0);
+    assert!(
+        summary["files"][1]["error"]
+            .as_str()
+            .unwrap()
+            .contains("memory budget"),
+        "{summary}"
+    );
 }

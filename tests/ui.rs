@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use appxview::sigma::RuleSet;
-use appxview::ui::{App, FilePicker, PickOutcome};
+use appxview::ui::{Action, App, FilePicker, PickOutcome};
 use eframe::egui;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
@@ -219,5 +219,77 @@ fn copy_the_selected_event_and_its_fields() {
     assert_eq!(
         copied(&mut h),
         "DeploymentOperation\tUInt32\t12\tPreRegisterPackage"
+    );
+}
+
+#[test]
+fn a_memory_budget_stops_a_load_and_says_so() {
+    let mut app = App::new(RuleSet::builtin(), Box::new(NoDialog), Vec::new());
+    app.set_memory_limit(40_000);
+    app.apply(Action::Open(vec![fixture(
+        "assets/samples/appx-demo-synthetic.evtx",
+    )]));
+    app.wait_for_load();
+    let kept = app.store.len();
+    assert!(kept > 20 && kept < 406, "kept {kept} of 406");
+    assert!(app.store.footprint() <= 40_000);
+    assert!(
+        app.status.contains("memory budget reached"),
+        "{}",
+        app.status
+    );
+    assert!(app.show_warnings, "the warning list opens");
+    assert!(
+        app.store.sources[0]
+            .warnings
+            .iter()
+            .any(|w| w.message.contains("--max-memory"))
+    );
+    // The window still draws what was kept.
+    let mut h = harness(app);
+    h.run();
+    assert!(
+        h.query_all_by_label_contains("memory budget reached")
+            .count()
+            >= 2,
+        "status bar and warning list"
+    );
+}
+
+#[test]
+fn toggling_a_rule_evaluates_again_in_the_background() {
+    let mut app = App::new(
+        RuleSet::builtin(),
+        Box::new(NoDialog),
+        vec![fixture("assets/samples/appx-demo-synthetic.evtx")],
+    );
+    app.wait_for_load();
+    let flagged = app.store.detections.len();
+    let rule = app
+        .store
+        .rules
+        .rules
+        .iter()
+        .position(|r| r.title == "Full Trust AppX Package Deployed")
+        .expect("full-trust rule in the pack");
+    let hits_of = |app: &App| {
+        app.store
+            .detections
+            .values()
+            .filter(|d| d.iter().any(|d| d.rule == rule))
+            .count()
+    };
+    assert!(hits_of(&app) > 0);
+    app.apply(Action::ToggleRule(rule));
+    app.wait_for_load();
+    assert!(!app.is_evaluating_rules());
+    assert_eq!(hits_of(&app), 0, "a disabled rule flags nothing");
+    assert!(app.store.detections.len() < flagged);
+    app.apply(Action::ToggleRule(rule));
+    app.wait_for_load();
+    assert_eq!(
+        app.store.detections.len(),
+        flagged,
+        "enabled again, same hits"
     );
 }

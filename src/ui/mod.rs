@@ -20,7 +20,8 @@ pub use picker::{FilePicker, NativePicker, PickOutcome};
 
 use crate::filter::{Filter, Sort, sort_rows, visible_rows};
 use crate::ingest::{Progress, ReadOptions};
-use crate::jobs::{LoadJob, LoadMsg};
+use crate::jobs::{LoadJob, LoadMsg, RulesJob};
+use crate::memory::{self, Budget};
 use crate::model::{Row, Source, SourceId};
 use crate::sigma::{RuleSet, Severity};
 use crate::store::Store;
@@ -76,6 +77,12 @@ pub struct App {
     last_refresh: Instant,
     // Background work.
     job: Option<LoadJob>,
+    /// Rules being evaluated again over every event (the loader is not drained meanwhile).
+    rules_job: Option<RulesJob>,
+    /// Rules changed while a load was running: evaluate again once it is done.
+    rules_stale: bool,
+    /// Bytes the loaded events may take (`--max-memory`).
+    memory_limit: u64,
     queued: VecDeque<Vec<PathBuf>>,
     current: Option<(SourceId, Progress)>,
     /// Last status message (errors of actions, export results).
@@ -107,6 +114,9 @@ impl App {
             visible_dirty: true,
             last_refresh: Instant::now(),
             job: None,
+            rules_job: None,
+            rules_stale: false,
+            memory_limit: memory::default_budget_bytes(),
             queued: VecDeque::new(),
             current: None,
             status: String::new(),
@@ -128,14 +138,34 @@ impl App {
         self.pending_select = record_id;
     }
 
+    /// Limits what loaded events may take (`--max-memory`); loads already running keep the
+    /// limit they started with.
+    pub fn set_memory_limit(&mut self, bytes: u64) {
+        self.memory_limit = bytes;
+    }
+
     /// True while files are being read.
     pub fn is_loading(&self) -> bool {
         self.job.is_some()
     }
 
-    /// Blocks until every queued load is done, storing everything (for tests and scripts).
+    /// True while rules are being evaluated again in the background.
+    pub fn is_evaluating_rules(&self) -> bool {
+        self.rules_job.is_some()
+    }
+
+    /// Blocks until every queued load and rule evaluation is done, storing everything (for
+    /// tests and scripts).
     pub fn wait_for_load(&mut self) {
-        while self.is_loading() {
+        while self.is_loading() || self.is_evaluating_rules() {
+            if let Some(job) = &self.rules_job {
+                let done = job.recv();
+                self.rules_job = None;
+                if let Some(done) = done {
+                    self.store.set_detections(done.rows, done.detections);
+                }
+                continue;
+            }
             if !self.receive(Duration::from_secs(3600)) {
                 std::thread::sleep(Duration::from_millis(2));
             }
@@ -143,11 +173,52 @@ impl App {
         self.refresh_visible();
     }
 
+    /// Evaluates the rules again over every event, in the background (after the load in
+    /// progress, if any). Hits shown meanwhile are the previous ones.
+    fn reevaluate_rules(&mut self) {
+        if self.is_loading() {
+            self.rules_stale = true;
+            return;
+        }
+        let wake = self.waker();
+        match RulesJob::spawn(self.store.shared_events(), self.store.rules.clone(), wake) {
+            Ok(job) => self.rules_job = Some(job),
+            Err(e) => {
+                self.status = format!("Cannot start rule evaluation ({e}); evaluating here.");
+                self.store.reevaluate();
+            }
+        }
+        self.visible_dirty = true;
+    }
+
+    /// Takes the result of the background rule evaluation, if it is there.
+    fn receive_rules(&mut self) {
+        let Some(job) = &self.rules_job else {
+            return;
+        };
+        if let Some(done) = job.try_recv() {
+            self.store.set_detections(done.rows, done.detections);
+            self.rules_job = None;
+            self.visible_dirty = true;
+        }
+    }
+
+    /// A function background threads call to have the window redrawn.
+    fn waker(&self) -> impl Fn() + Send + 'static {
+        let ctx = self.repaint.clone();
+        move || {
+            if let Some(ctx) = &ctx {
+                ctx.request_repaint();
+            }
+        }
+    }
+
     /// Draws the whole window into `ui` (eframe calls this every frame; tests call it too).
     pub fn ui(&mut self, ui: &mut egui::Ui) {
         if self.repaint.is_none() {
             self.repaint = Some(ui.ctx().clone());
         }
+        self.receive_rules();
         // Drain the loader for at most ~10 ms, so the window never freezes.
         if self.receive(Duration::from_millis(10)) {
             ui.ctx().request_repaint();
@@ -259,8 +330,7 @@ impl App {
                 let errors_before = self.store.rules.errors.len();
                 let loaded = self.store.rules.load_path(&path);
                 let failed = self.store.rules.errors.len() - errors_before;
-                self.store.reevaluate();
-                self.visible_dirty = true;
+                self.reevaluate_rules();
                 self.show_rules = true;
                 self.status = format!(
                     "Loaded {loaded} rules from {} ({failed} could not be loaded; see the Rules panel)",
@@ -292,8 +362,7 @@ impl App {
             Action::ToggleRule(index) => {
                 if let Some(rule) = self.store.rules.rules.get_mut(index) {
                     rule.enabled = !rule.enabled;
-                    self.store.reevaluate();
-                    self.visible_dirty = true;
+                    self.reevaluate_rules();
                 }
             }
             Action::FilterToRule(rule) => {
@@ -317,18 +386,13 @@ impl App {
             self.queued.push_back(data_files);
             return;
         }
-        let wake = {
-            let ctx = self.repaint.clone();
-            move || {
-                if let Some(ctx) = &ctx {
-                    ctx.request_repaint();
-                }
-            }
-        };
+        let wake = self.waker();
+        let budget = Budget::new(self.memory_limit, self.store.footprint() as u64);
         match LoadJob::spawn(
             data_files,
             self.store.rules.clone(),
             self.read_options,
+            budget,
             wake,
         ) {
             Ok(job) => self.job = Some(job),
@@ -340,6 +404,10 @@ impl App {
     fn receive(&mut self, budget: Duration) -> bool {
         let started = Instant::now();
         let mut more = false;
+        if self.rules_job.is_some() {
+            // The evaluation shares the events; nothing is stored until it is done.
+            return false;
+        }
         while let Some(job) = &self.job {
             let Some(msg) = job.try_recv() else {
                 break;
@@ -363,11 +431,26 @@ impl App {
                     }
                     self.visible_dirty = true;
                 }
-                LoadMsg::AllDone { cancelled } => {
+                LoadMsg::AllDone {
+                    cancelled,
+                    budget_reached,
+                } => {
                     self.job = None;
                     self.current = None;
                     if cancelled {
                         self.status = "Loading cancelled; what was read is kept.".to_owned();
+                    }
+                    if let Some(message) = budget_reached {
+                        let skipped: usize = self.queued.drain(..).map(|q| q.len()).sum();
+                        self.status = if skipped > 0 {
+                            format!("{message} ({skipped} queued files not read)")
+                        } else {
+                            message
+                        };
+                        self.show_warnings = true;
+                    }
+                    if std::mem::take(&mut self.rules_stale) {
+                        self.reevaluate_rules();
                     }
                     if let Some(next) = self.queued.pop_front() {
                         self.open(next);

@@ -137,6 +137,15 @@ pub(super) fn status_ui(ui: &mut egui::Ui, app: &App, actions: &mut Vec<Action>)
             }
             ui.separator();
         }
+        if app.is_evaluating_rules() {
+            ui.spinner();
+            ui.label(format!(
+                "Evaluating {} rules over {} events...",
+                app.store.rules.rules.iter().filter(|r| r.enabled).count(),
+                app.store.len()
+            ));
+            ui.separator();
+        }
         let all = app.filter.all_events;
         let total = if all {
             app.store.len()
