@@ -6,8 +6,10 @@
 //! do not carry a million copies of "Microsoft-Windows-AppXDeployment-Server".
 
 use std::borrow::Cow;
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::fmt;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::path::PathBuf;
 use std::sync::{OnceLock, RwLock};
 
@@ -16,13 +18,78 @@ use chrono::{DateTime, SecondsFormat, Utc};
 /// An interned string: provider, channel, computer, user SID or field name.
 ///
 /// Interned strings live for the whole process; only names that repeat should be interned.
+/// Each one also knows its ASCII-lowercase form and the lowercase form of its last dotted
+/// component (`UserData.Info.PackageFullName` → `packagefullname`), so that looking a field
+/// up by name, with or without case, compares numbers rather than text.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Sym(u32);
 
+/// What the interner knows about one name.
+#[derive(Clone, Copy)]
+struct Entry {
+    text: &'static str,
+    /// The ASCII-lowercase form.
+    folded: u32,
+    /// The ASCII-lowercase form of the part after the last `.`.
+    folded_last: u32,
+}
+
 #[derive(Default)]
 struct Interner {
-    ids: HashMap<&'static str, u32>,
-    names: Vec<&'static str>,
+    ids: HashMap<&'static str, u32, BuildHasherDefault<NameHasher>>,
+    entries: Vec<Entry>,
+}
+
+impl Interner {
+    fn insert(&mut self, name: &str) -> u32 {
+        if let Some(&id) = self.ids.get(name) {
+            return id;
+        }
+        let leaked: &'static str = Box::leak(name.to_owned().into_boxed_str());
+        let id = self.entries.len() as u32;
+        self.entries.push(Entry {
+            text: leaked,
+            folded: id,
+            folded_last: id,
+        });
+        self.ids.insert(leaked, id);
+        let lower = name.to_ascii_lowercase();
+        let folded = if lower == name { id } else { self.insert(&lower) };
+        let last = lower.rsplit('.').next().unwrap_or_default();
+        let folded_last = if last == lower {
+            folded
+        } else {
+            self.insert(last)
+        };
+        if let Some(entry) = self.entries.get_mut(id as usize) {
+            entry.folded = folded;
+            entry.folded_last = folded_last;
+        }
+        id
+    }
+}
+
+/// FNV-1a: names are short and never attacker-sized keys of a long-lived public map.
+#[derive(Default)]
+struct NameHasher(u64);
+
+impl Hasher for NameHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut hash = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for b in bytes {
+            hash ^= u64::from(*b);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = hash;
+    }
 }
 
 fn interner() -> &'static RwLock<Interner> {
@@ -30,9 +97,27 @@ fn interner() -> &'static RwLock<Interner> {
     INTERNER.get_or_init(|| {
         let mut interner = Interner::default();
         // Sym(0) is the empty string, so `Sym::EMPTY` needs no lookup.
-        interner.ids.insert("", 0);
-        interner.names.push("");
+        interner.insert("");
         RwLock::new(interner)
+    })
+}
+
+thread_local! {
+    /// This thread's copy of the interner's entries (they never change once written), so
+    /// reading a name takes no lock; refreshed when a newer name is asked for.
+    static ENTRIES: RefCell<Vec<Entry>> = const { RefCell::new(Vec::new()) };
+}
+
+fn entry(id: u32) -> Option<Entry> {
+    ENTRIES.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if let Some(entry) = cache.get(id as usize) {
+            return Some(*entry);
+        }
+        let guard = interner().read().unwrap_or_else(|e| e.into_inner());
+        let known = cache.len();
+        cache.extend_from_slice(guard.entries.get(known..).unwrap_or_default());
+        cache.get(id as usize).copied()
     })
 }
 
@@ -45,27 +130,32 @@ impl Sym {
         if name.is_empty() {
             return Sym::EMPTY;
         }
-        {
-            let guard = interner().read().unwrap_or_else(|e| e.into_inner());
-            if let Some(&id) = guard.ids.get(name) {
-                return Sym(id);
-            }
+        if let Some(sym) = Sym::lookup(name) {
+            return sym;
         }
         let mut guard = interner().write().unwrap_or_else(|e| e.into_inner());
-        if let Some(&id) = guard.ids.get(name) {
-            return Sym(id);
-        }
-        let leaked: &'static str = Box::leak(name.to_owned().into_boxed_str());
-        let id = guard.names.len() as u32;
-        guard.names.push(leaked);
-        guard.ids.insert(leaked, id);
-        Sym(id)
+        Sym(guard.insert(name))
+    }
+
+    /// The name if it has been interned, without interning it.
+    pub fn lookup(name: &str) -> Option<Sym> {
+        let guard = interner().read().unwrap_or_else(|e| e.into_inner());
+        guard.ids.get(name).map(|&id| Sym(id))
     }
 
     /// The interned text.
     pub fn as_str(self) -> &'static str {
-        let guard = interner().read().unwrap_or_else(|e| e.into_inner());
-        guard.names.get(self.0 as usize).copied().unwrap_or("")
+        entry(self.0).map_or("", |e| e.text)
+    }
+
+    /// The ASCII-lowercase form, interned.
+    pub fn folded(self) -> Sym {
+        Sym(entry(self.0).map_or(0, |e| e.folded))
+    }
+
+    /// The ASCII-lowercase form of the part after the last `.`, interned.
+    pub fn folded_last(self) -> Sym {
+        Sym(entry(self.0).map_or(0, |e| e.folded_last))
     }
 
     /// The interner's number for this name (stable for the life of the process).
@@ -309,18 +399,39 @@ impl Default for Event {
 impl Event {
     /// The EventData value named `name` (exact name).
     pub fn field(&self, name: &str) -> Option<&Value> {
+        let name = Sym::lookup(name)?;
+        self.field_sym(name)
+    }
+
+    /// The EventData value named `name` (exact name).
+    pub fn field_sym(&self, name: Sym) -> Option<&Value> {
         self.fields
             .iter()
-            .find(|(n, _)| n.as_str() == name)
+            .find(|(n, _)| *n == name)
             .map(|(_, v)| v)
     }
 
-    /// The EventData value named `name`, ignoring ASCII case.
+    /// The EventData value named `name`, ignoring ASCII case (the exact name first).
     pub fn field_ignore_case(&self, name: &str) -> Option<&Value> {
         self.field(name).or_else(|| {
+            // Every interned name's lowercase form is interned too: if this one is not, no
+            // field can have it.
+            let folded = Sym::lookup(&name.to_ascii_lowercase())?;
             self.fields
                 .iter()
-                .find(|(n, _)| n.as_str().eq_ignore_ascii_case(name))
+                .find(|(n, _)| n.folded() == folded)
+                .map(|(_, v)| v)
+        })
+    }
+
+    /// The value whose name is `name` ignoring ASCII case, else whose last dotted component
+    /// is (`UserData.Info.PackageFullName` for `PackageFullName`).
+    pub fn field_by_last_name(&self, name: &str) -> Option<&Value> {
+        self.field_ignore_case(name).or_else(|| {
+            let folded = Sym::lookup(&name.to_ascii_lowercase())?;
+            self.fields
+                .iter()
+                .find(|(n, _)| n.folded_last() == folded)
                 .map(|(_, v)| v)
         })
     }

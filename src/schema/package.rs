@@ -172,18 +172,7 @@ fn is_publisher_id(s: &str) -> bool {
 
 /// A field by name, ignoring ASCII case, also as the last segment of a dotted (UserData) name.
 fn named_field<'a>(event: &'a Event, name: &str) -> Option<&'a Value> {
-    event.field_ignore_case(name).or_else(|| {
-        event
-            .fields
-            .iter()
-            .find(|(n, _)| {
-                n.as_str()
-                    .rsplit('.')
-                    .next()
-                    .is_some_and(|last| last.eq_ignore_ascii_case(name))
-            })
-            .map(|(_, v)| v)
-    })
+    event.field_by_last_name(name)
 }
 
 /// The package an event is about: first a full-name field (PackageFullName, PackageMoniker, …),
