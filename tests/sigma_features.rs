@@ -708,6 +708,25 @@ fn sigma_conditions() {
             e.clone(),
             true,
         ),
+        (
+            "1 of one-character pattern",
+            c("1 of sel_?"),
+            e.clone(),
+            true,
+        ),
+        (
+            "all of one-character pattern",
+            c("all of sel_?"),
+            e.clone(),
+            false,
+        ),
+        (
+            "? is exactly one character",
+            c("all of sel?a"),
+            e.clone(),
+            true,
+        ),
+        ("?? takes every sel_x", c("all of sel??"), e.clone(), false),
         ("1 of them", c("1 of them"), e.clone(), true),
         ("all of them", c("all of them"), e.clone(), false),
         ("not 1 of", c("sel_a and not 1 of sel_c*"), e.clone(), true),
@@ -766,6 +785,61 @@ fn sigma_conditions() {
             true,
         ),
     ]);
+}
+
+#[test]
+fn sigma_condition_name_patterns_with_question_mark() {
+    // sel1 and sel2 hold, `selection` does not, filter_a holds, filter_ab does not.
+    let e = ev(400, &[("A", s("a")), ("B", s("b"))]);
+    let sels = "    sel1:\n        A: 'a'\n    sel2:\n        B: 'b'\n    selection:\n        A: 'zzz'\n    filter_a:\n        A: 'a'\n    filter_ab:\n        B: 'zzz'\n";
+    let c = |cond: &str| -> &'static str {
+        Box::leak(format!("{sels}    condition: {cond}").into_boxed_str())
+    };
+    run(vec![
+        (
+            "all of sel? leaves out 'selection'",
+            c("all of sel?"),
+            e.clone(),
+            true,
+        ),
+        (
+            "all of sel* takes 'selection' in",
+            c("all of sel*"),
+            e.clone(),
+            false,
+        ),
+        (
+            "all of filter_? is filter_a only",
+            c("all of filter_?"),
+            e.clone(),
+            true,
+        ),
+        (
+            "all of filter_* takes filter_ab in",
+            c("all of filter_*"),
+            e.clone(),
+            false,
+        ),
+        ("? then *", c("all of filter_?*"), e.clone(), false),
+        (
+            "? and * mixed",
+            c("all of s?l? and not 1 of filter_??"),
+            e.clone(),
+            true,
+        ),
+        ("? at the start", c("1 of ?election"), e.clone(), false),
+    ]);
+    // A `?` pattern that names no selection is reported like a `*` one.
+    let mut set = RuleSet::default();
+    let err = set
+        .load_str(
+            &format!(
+                "title: made\nlogsource:\n    product: windows\n    service: appxdeployment-server\ndetection:\n{sels}    condition: 1 of sel???\n"
+            ),
+            "made.yml",
+        )
+        .expect_err("no selection has six characters starting with sel");
+    assert!(err.reason.contains("matches no selection"), "{err}");
 }
 
 #[test]
@@ -831,6 +905,82 @@ fn sigma_logsource_gates_rules() {
         !fires(&set, &sysmon1),
         "a Linux rule never fires on Windows events"
     );
+}
+
+#[test]
+fn sigma_process_creation_reads_security_4688_names() {
+    // SigmaHQ's windows-audit pipeline: Image → NewProcessName, ParentImage → ParentProcessName,
+    // CommandLine unchanged. Made events and rules.
+    let proc_rule = |sel: &str| {
+        let mut set = RuleSet::default();
+        set.load_str(
+            &format!("title: made proc\nlogsource:\n    product: windows\n    category: process_creation\ndetection:\n    sel:\n{sel}\n    condition: sel\n"),
+            "made.yml",
+        )
+        .unwrap();
+        set
+    };
+    let security = |id: u32, fields: &[(&str, Value)]| {
+        let mut e = ev(id, fields);
+        e.provider = Sym::new("Microsoft-Windows-Security-Auditing");
+        e.channel = Sym::new("Security");
+        e
+    };
+    let e4688 = security(
+        4688,
+        &[
+            ("SubjectUserName", s("alice")),
+            ("NewProcessName", s(r"C:\Windows\System32\cmd.exe")),
+            ("CommandLine", s(r"cmd.exe /c whoami")),
+            ("ParentProcessName", s(r"C:\Windows\explorer.exe")),
+        ],
+    );
+    let image = proc_rule("        Image|endswith: '\\cmd.exe'");
+    assert!(fires(&image, &e4688), "Image reads NewProcessName");
+    let why = &image.evaluate(&e4688)[0].why;
+    assert_eq!(why[0].field, "Image");
+    assert_eq!(why[0].value, r"C:\Windows\System32\cmd.exe");
+    let parent = proc_rule(
+        "        ParentImage|endswith: '\\explorer.exe'\n        CommandLine|contains: 'whoami'",
+    );
+    assert!(
+        fires(&parent, &e4688),
+        "ParentImage reads ParentProcessName"
+    );
+    let other = proc_rule("        Image|endswith: '\\powershell.exe'");
+    assert!(!fires(&other, &e4688));
+    // Not renamed: the rule's own 4688 names still work, and User is not SubjectUserName.
+    let native = proc_rule("        NewProcessName|endswith: '\\cmd.exe'");
+    assert!(fires(&native, &e4688));
+    let user = proc_rule("        User: 'alice'");
+    assert!(!fires(&user, &e4688), "User is not mapped");
+    // An export without a channel: the Security-Auditing provider is enough.
+    let mut provider_only = e4688.clone();
+    provider_only.channel = Sym::EMPTY;
+    let mut any_windows = RuleSet::default();
+    any_windows
+        .load_str("title: made any\nlogsource:\n    product: windows\ndetection:\n    sel:\n        Image|endswith: '\\cmd.exe'\n    condition: sel\n", "made.yml")
+        .unwrap();
+    assert!(fires(&any_windows, &provider_only));
+    // Only 4688 is renamed: another Security event with the same field does not answer to Image.
+    let mut e4624 = e4688.clone();
+    e4624.event_id = Some(4624);
+    assert!(!fires(&any_windows, &e4624));
+    // Nor a 4688 from another log.
+    let mut elsewhere = e4688.clone();
+    elsewhere.provider = Sym::new("Made-Provider");
+    elsewhere.channel = Sym::new("Application");
+    assert!(!fires(&any_windows, &elsewhere));
+    // A field the event really has wins over the renamed one.
+    let mut both = e4688.clone();
+    both.fields
+        .push((Sym::new("Image"), s(r"C:\x\powershell.exe")));
+    assert!(fires(&other, &both));
+    assert!(!fires(&image, &both));
+    // Sysmon 1 is unchanged.
+    let mut sysmon1 = ev(1, &[("Image", s(r"C:\Windows\System32\cmd.exe"))]);
+    sysmon1.channel = Sym::new("Microsoft-Windows-Sysmon/Operational");
+    assert!(fires(&image, &sysmon1));
 }
 
 #[test]

@@ -1,6 +1,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly on purpose.
 //! The whole SigmaHQ rule set in ../shared/sigmahq/rules* must load (≥ 99.5 %), and every rule
-//! with a regression EVTX must fire on it as often as its `info.yml` says.
+//! with a regression EVTX must fire on it as often as its `info.yml` says. A process-creation
+//! rule written with Sysmon names fires on a real Security 4688 (windows-audit field names).
 //!
 //! EVTX files are read with the crate's own ingest (`appxview::ingest::read_path`).
 
@@ -227,4 +228,54 @@ fn sigma_sigmahq_regression_evtx() {
         println!("  MISS {m}");
     }
     assert!(pct >= 95.0, "regression pass rate {pct:.1} %");
+}
+
+/// SigmaHQ's windows-audit pipeline on real data: the OTRF bitsadmin sample (../shared/samples,
+/// an NXLog-style export) holds the same bitsadmin run as Sysmon 1 and as Security 4688; the
+/// SigmaHQ rule written with Sysmon names (`Image`) fires on both.
+#[test]
+fn sigma_sigmahq_process_creation_fires_on_security_4688() {
+    let rule = shared()
+        .join("sigmahq/rules/windows/process_creation/proc_creation_win_bitsadmin_download.yml");
+    let mut set = RuleSet::default();
+    assert_eq!(set.load_path(&rule), 1, "{:?}", set.errors);
+    let sample =
+        shared().join("samples/otrf/cmd_bitsadmin_download_psh_script_2020-10-2302365189.json");
+    let load = appxview::ingest::read_path(&sample, 0);
+    assert!(load.source.error.is_none(), "{:?}", load.source.error);
+    let hits: Vec<_> = load
+        .events
+        .iter()
+        .filter_map(|e| set.evaluate(e).pop().map(|d| (e, d)))
+        .collect();
+    let mut kinds: Vec<(&str, Option<u32>)> = hits
+        .iter()
+        .map(|(e, _)| (e.channel.as_str(), e.event_id))
+        .collect();
+    kinds.sort();
+    assert_eq!(
+        kinds,
+        [
+            ("Microsoft-Windows-Sysmon/Operational", Some(1)),
+            ("Security", Some(4688))
+        ],
+        "one Sysmon 1 and one Security 4688"
+    );
+    let (event, detection) = hits
+        .iter()
+        .find(|(e, _)| e.event_id == Some(4688))
+        .expect("the 4688 hit");
+    let image = detection
+        .why
+        .iter()
+        .find(|w| w.field == "Image")
+        .expect("Image is a reason");
+    assert_eq!(image.value, r"C:\Windows\System32\bitsadmin.exe");
+    assert_eq!(
+        event
+            .field("NewProcessName")
+            .map(|v| v.to_text().into_owned()),
+        Some(image.value.clone())
+    );
+    assert!(event.field("Image").is_none(), "4688 has no Image field");
 }

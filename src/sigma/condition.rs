@@ -1,8 +1,9 @@
 //! The Sigma `condition` language: lexer and recursive-descent parser into [`Cond`].
 //!
-//! Supports `and`, `or`, `not`, parentheses, `1 of X`, `all of X` (X a name, a name with `*`
-//! wildcards, or `them`). Precedence: not > and > or. Aggregations (`| count()`, `near`) are
-//! rejected with a reason. Knows only selection names, not what they test.
+//! Supports `and`, `or`, `not`, parentheses, `1 of X`, `all of X` (X a name, a name pattern
+//! with `*` (any run) and `?` (one character) wildcards, or `them`). Precedence: not > and >
+//! or. Aggregations (`| count()`, `near`) are rejected with a reason. Knows only selection
+//! names, not what they test.
 
 /// A parsed condition; selections are indices into the rule's selection list.
 #[derive(Clone, Debug, PartialEq)]
@@ -87,29 +88,36 @@ fn lex(text: &str) -> Result<Vec<Tok>, String> {
     Ok(toks)
 }
 
+/// True when selection `name` matches a condition name pattern: `*` is any run of characters
+/// (also none), `?` exactly one character; everything else is compared exactly (selection
+/// names are case-sensitive). Backtracks only to the last `*`, so it is linear in practice.
 fn name_matches(pattern: &str, name: &str) -> bool {
-    // Only `*` is a wildcard in selection name patterns.
-    let parts: Vec<&str> = pattern.split('*').collect();
-    if parts.len() == 1 {
-        return pattern == name;
-    }
-    let mut rest = name;
-    for (k, part) in parts.iter().enumerate() {
-        if k == 0 {
-            match rest.strip_prefix(part) {
-                Some(r) => rest = r,
-                None => return false,
+    let pat: Vec<char> = pattern.chars().collect();
+    let text: Vec<char> = name.chars().collect();
+    let (mut p, mut t) = (0usize, 0usize);
+    // (pattern index after the last `*`, text index it is retried from)
+    let mut star: Option<(usize, usize)> = None;
+    while t < text.len() {
+        match pat.get(p) {
+            Some('*') => {
+                star = Some((p + 1, t));
+                p += 1;
             }
-        } else if k == parts.len() - 1 {
-            return rest.ends_with(part);
-        } else {
-            match rest.find(part) {
-                Some(at) => rest = &rest[at + part.len()..],
-                None => return false,
+            Some(&c) if c == '?' || c == text[t] => {
+                p += 1;
+                t += 1;
             }
+            _ => match star {
+                Some((after, retry)) => {
+                    star = Some((after, retry + 1));
+                    p = after;
+                    t = retry + 1;
+                }
+                None => return false,
+            },
         }
     }
-    true
+    pat[p..].iter().all(|&c| c == '*')
 }
 
 struct Parser<'a> {
@@ -276,5 +284,30 @@ mod tests {
         assert!(parse("a and", &names()).is_err());
         assert!(parse("x", &names()).is_err());
         assert!(parse("a | count() > 5", &names()).is_err());
+    }
+
+    #[test]
+    fn name_patterns() {
+        for (pattern, name, want) in [
+            ("sel_1", "sel_1", true),
+            ("sel_1", "sel_10", false),
+            ("sel_*", "sel_", true),
+            ("sel_*", "sel_abc", true),
+            ("sel_*", "selx", false),
+            ("sel?", "sel1", true),
+            ("sel?", "sel", false),
+            ("sel?", "sel12", false),
+            ("sel_?", "sel_é", true),
+            ("?el*", "selection", true),
+            ("*_?", "filter_a", true),
+            ("*_?", "filter_ab", false),
+            ("a*b?c", "a_bb_bxc", true),
+            ("a*b?c", "a_bb_bx", false),
+            ("**", "", true),
+            ("*?", "", false),
+            ("Sel?", "sel1", false),
+        ] {
+            assert_eq!(name_matches(pattern, name), want, "{pattern} vs {name}");
+        }
     }
 }

@@ -1,9 +1,13 @@
 //! Sigma field names → values of a normalised [`Event`].
 //!
 //! Knows the System names Sigma rules use (`EventID`, `Provider_Name`, `Channel`, …) and treats
-//! every other name as an EventData field. Knows nothing about modifiers or matching.
+//! every other name as an EventData field. Security 4688 events also answer to the Sysmon
+//! process-creation names SigmaHQ's `windows-audit` pipeline renames (`Image` →
+//! `NewProcessName`, `ParentImage` → `ParentProcessName`). Knows nothing about modifiers or
+//! matching.
 
 use std::borrow::Cow;
+use std::sync::OnceLock;
 
 use crate::model::{Event, Sym, Value};
 
@@ -33,6 +37,43 @@ fn loose<'a>(event: &'a Event, name: &str) -> Option<&'a Value> {
             loose_eq(last, name)
         })
         .map(|(_, v)| v)
+}
+
+/// Sysmon process-creation field → its Security 4688 name, as SigmaHQ's `windows-audit`
+/// pipeline (pySigma-pipeline-windows) maps them for `process_creation` rules. Used for any
+/// rule evaluated on a Security 4688 event, and only when the event lacks the field itself
+/// (4688 never has an `Image`). `CommandLine` has the same name in both. Sysmon's `User` (the new process's `DOMAIN\name`) has no
+/// 4688 equivalent (`SubjectUserName` is the creator's bare name), so it is not mapped.
+const AUDIT_4688: [(&str, &str); 2] = [
+    ("Image", "NewProcessName"),
+    ("ParentImage", "ParentProcessName"),
+];
+
+/// True for a Security process-creation event (4688 on the Security channel, or from the
+/// Security-Auditing provider when an export has no channel).
+fn is_security_4688(event: &Event) -> bool {
+    static SECURITY: OnceLock<(Sym, Sym)> = OnceLock::new();
+    if event.event_id != Some(4688) {
+        return false;
+    }
+    let (channel, provider) = *SECURITY.get_or_init(|| {
+        (
+            Sym::new("Security"),
+            Sym::new("Microsoft-Windows-Security-Auditing"),
+        )
+    });
+    event.channel == channel || event.provider == provider
+}
+
+/// On a Security 4688 event without the field `name`: the value of its 4688 name.
+fn audit_4688<'a>(event: &'a Event, name: &str) -> Option<&'a Value> {
+    if !is_security_4688(event) {
+        return None;
+    }
+    let (_, audit) = AUDIT_4688
+        .iter()
+        .find(|(sysmon, _)| sysmon.eq_ignore_ascii_case(name))?;
+    event.field_ignore_case(audit)
 }
 
 /// Where a Sigma field name reads its value from.
@@ -108,6 +149,7 @@ impl FieldKey {
                 .map(|(_, v)| v)
                 .or_else(|| event.field_ignore_case(name))
                 .or_else(|| loose(event, name))
+                .or_else(|| audit_4688(event, name))
                 .map(Cow::Borrowed),
         }
     }

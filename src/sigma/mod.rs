@@ -102,6 +102,11 @@ impl Rule {
         self.compiled.logsource.matches(event)
     }
 
+    /// The compiled logsource: [`LogsourcePred::Never`] for a product other than Windows.
+    pub fn logsource(&self) -> &LogsourcePred {
+        &self.compiled.logsource
+    }
+
     /// The detection alone, ignoring the logsource (for tests of detection semantics).
     pub fn matches_detection(&self, event: &Event) -> bool {
         detection::eval(&self.compiled.cond, &self.compiled.selections, event)
