@@ -234,7 +234,7 @@ fn main() {
         let started = Instant::now();
         let sample = frame(&mut h);
         loading.push(sample);
-        loading_rows.push((sample, h.state().app.store.events.len()));
+        loading_rows.push((sample, h.state().app.store.len()));
         if !h.state().app.is_loading() {
             break;
         }
@@ -250,7 +250,7 @@ fn main() {
         .map(|(i, (sample, rows))| (i, *sample, *rows))
         .collect();
     slowest.sort_by_key(|(_, sample, _)| std::cmp::Reverse(sample.step));
-    let loaded = h.state().app.store.events.len();
+    let loaded = h.state().app.store.len();
     assert_eq!(loaded, n, "every event loaded");
     println!(
         "loaded {loaded} events in {load_secs:.2} s over {} frames ({} AppX shown)",
@@ -274,7 +274,11 @@ fn main() {
     // 3. Scrolling: the pointer over the table, one wheel notch per frame.
     let first_time = {
         let app = &h.state().app;
-        app.store.events[app.visible[0] as usize].time.display()
+        app.store
+            .event(app.visible[0])
+            .expect("a shown row")
+            .time
+            .display()
     };
     assert!(
         h.query_by_label(&first_time).is_some(),

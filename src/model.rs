@@ -54,7 +54,11 @@ impl Interner {
         });
         self.ids.insert(leaked, id);
         let lower = name.to_ascii_lowercase();
-        let folded = if lower == name { id } else { self.insert(&lower) };
+        let folded = if lower == name {
+            id
+        } else {
+            self.insert(&lower)
+        };
         let last = lower.rsplit('.').next().unwrap_or_default();
         let folded_last = if last == lower {
             folded
@@ -405,10 +409,7 @@ impl Event {
 
     /// The EventData value named `name` (exact name).
     pub fn field_sym(&self, name: Sym) -> Option<&Value> {
-        self.fields
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, v)| v)
+        self.fields.iter().find(|(n, _)| *n == name).map(|(_, v)| v)
     }
 
     /// The EventData value named `name`, ignoring ASCII case (the exact name first).
