@@ -13,7 +13,8 @@ use std::path::Path;
 use ::evtx::err::EvtxError;
 use ::evtx::{EvtxParser, ParserSettings};
 
-use super::evtx_json::event_from_evtx_json;
+use super::doc::Doc;
+use super::evtx_json::event_from_doc;
 use super::{BATCH, Progress, ReadOptions, Sink};
 use crate::model::{Event, EventTime, Format, Source, SourceId, Warning};
 
@@ -88,9 +89,12 @@ pub fn read_evtx(
         let chunk_first_id = record.chunk.header.first_event_record_id;
         let record_id = record.event_record_id;
         let timestamp = record.timestamp;
-        let json = record.into_json_value()?;
+        let json = record.into_json_bytes()?;
         let recovered = json.recovered;
-        let mut event = event_from_evtx_json(&json.data).map_err(|e| e.0);
+        let mut event = match Doc::parse(&json.data) {
+            Ok(doc) => event_from_doc(&doc).map_err(|e| e.0),
+            Err(e) => Err(format!("the crate's JSON does not parse: {e}")),
+        };
         let header_time = || {
             timestamp
                 .to_string()

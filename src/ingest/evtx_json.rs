@@ -6,8 +6,9 @@
 //! Knows nothing about files, threads or egui.
 
 use chrono::{DateTime, NaiveDateTime, Utc};
-use serde_json::{Map, Value as Json};
+use serde_json::Value as Json;
 
+use super::doc::Doc;
 use crate::model::{Event, EventTime, Sym, Value};
 
 /// Why a JSON document is not an event of this shape.
@@ -24,41 +25,46 @@ pub fn is_evtx_json(doc: &Json) -> bool {
 /// Converts one evtx-crate JSON document. `source`, `position` and `locator` are left at
 /// their defaults for the caller to fill in.
 pub fn event_from_evtx_json(doc: &Json) -> Result<Event, NotAnEvent> {
+    event_from_doc(&Doc::from_json(doc))
+}
+
+/// As [`event_from_evtx_json`], from the light tree the EVTX reader parses records into.
+pub fn event_from_doc(doc: &Doc<'_>) -> Result<Event, NotAnEvent> {
     let root = doc
         .get("Event")
-        .and_then(Json::as_object)
+        .filter(|e| e.is_object())
         .ok_or_else(|| NotAnEvent("no \"Event\" object".to_owned()))?;
     let system = root
         .get("System")
-        .and_then(Json::as_object)
+        .filter(|s| s.is_object())
         .ok_or_else(|| NotAnEvent("no \"Event.System\" object".to_owned()))?;
 
     let mut event = Event {
         provider: Sym::new(attr_str(system, "Provider", "Name").unwrap_or_default()),
-        event_id: element_text(system, "EventID").and_then(event_id_from_json),
-        version: element_text(system, "Version").and_then(small_uint),
-        level: element_text(system, "Level").and_then(small_uint),
-        task: element_text(system, "Task").and_then(small_uint),
-        opcode: element_text(system, "Opcode").and_then(small_uint),
-        keywords: element_text(system, "Keywords").and_then(keywords_from_json),
-        record_id: element_text(system, "EventRecordID").and_then(uint_from_json),
+        event_id: element_text(system, "EventID").and_then(event_id_of),
+        version: element_text(system, "Version").and_then(small_uint_of),
+        level: element_text(system, "Level").and_then(small_uint_of),
+        task: element_text(system, "Task").and_then(small_uint_of),
+        opcode: element_text(system, "Opcode").and_then(small_uint_of),
+        keywords: element_text(system, "Keywords").and_then(keywords_of),
+        record_id: element_text(system, "EventRecordID").and_then(uint_of),
         channel: Sym::new(
             element_text(system, "Channel")
-                .and_then(Json::as_str)
+                .and_then(Doc::as_str)
                 .unwrap_or(""),
         ),
         computer: Sym::new(
             element_text(system, "Computer")
-                .and_then(Json::as_str)
+                .and_then(Doc::as_str)
                 .unwrap_or(""),
         ),
         user_sid: attr_str(system, "Security", "UserID").map(Sym::new),
-        process_id: attr(system, "Execution", "ProcessID").and_then(small_uint),
-        thread_id: attr(system, "Execution", "ThreadID").and_then(small_uint),
+        process_id: attr(system, "Execution", "ProcessID").and_then(small_uint_of),
+        thread_id: attr(system, "Execution", "ThreadID").and_then(small_uint_of),
         activity_id: attr_str(system, "Correlation", "ActivityID").map(Into::into),
         time: match attr(system, "TimeCreated", "SystemTime") {
-            Some(Json::String(text)) => parse_time(text),
-            Some(other) => EventTime::Invalid(other.to_string().into()),
+            Some(Doc::Str(text)) => parse_time(text),
+            Some(other) => EventTime::Invalid(other.to_json_text().into()),
             None => EventTime::Missing,
         },
         ..Event::default()
@@ -73,7 +79,7 @@ pub fn event_from_evtx_json(doc: &Json) -> Result<Event, NotAnEvent> {
     if let Some(message) = root
         .get("RenderingInfo")
         .and_then(|r| r.get("Message"))
-        .and_then(Json::as_str)
+        .and_then(Doc::as_str)
     {
         event.message = Some(message.into());
     }
@@ -81,16 +87,16 @@ pub fn event_from_evtx_json(doc: &Json) -> Result<Event, NotAnEvent> {
 }
 
 /// The text of a System element: `"EventID": 400` or `"EventID": {"#text": 400, …}`.
-fn element_text<'a>(system: &'a Map<String, Json>, name: &str) -> Option<&'a Json> {
+fn element_text<'d, 'a>(system: &'d Doc<'a>, name: &str) -> Option<&'d Doc<'a>> {
     match system.get(name)? {
-        Json::Object(obj) => obj.get("#text"),
-        Json::Null => None,
+        obj @ Doc::Object(_) => obj.get("#text"),
+        Doc::Null => None,
         other => Some(other),
     }
 }
 
 /// An attribute of a System element in either layout.
-fn attr<'a>(system: &'a Map<String, Json>, element: &str, name: &str) -> Option<&'a Json> {
+fn attr<'d, 'a>(system: &'d Doc<'a>, element: &str, name: &str) -> Option<&'d Doc<'a>> {
     let nested = system
         .get(element)
         .and_then(|e| e.get("#attributes"))
@@ -104,38 +110,37 @@ fn attr<'a>(system: &'a Map<String, Json>, element: &str, name: &str) -> Option<
         .filter(|v| !v.is_null())
 }
 
-fn attr_str<'a>(system: &'a Map<String, Json>, element: &str, name: &str) -> Option<&'a str> {
-    attr(system, element, name).and_then(Json::as_str)
+fn attr_str<'d>(system: &'d Doc<'_>, element: &str, name: &str) -> Option<&'d str> {
+    attr(system, element, name).and_then(Doc::as_str)
 }
 
 /// EventID as a number, a decimal string or a whole float; anything else (hex text, 400.5,
 /// garbage) is not an event id.
 pub fn event_id_from_json(value: &Json) -> Option<u32> {
+    event_id_of(&Doc::from_json(value))
+}
+
+fn event_id_of(value: &Doc<'_>) -> Option<u32> {
     match value {
-        Json::Number(n) => n
-            .as_u64()
-            .or_else(|| {
-                n.as_f64()
-                    .filter(|f| f.fract() == 0.0 && *f >= 0.0)
-                    .map(|f| f as u64)
-            })
-            .and_then(|u| u32::try_from(u).ok()),
-        Json::String(s) => s.trim().parse().ok(),
-        Json::Object(obj) => obj.get("#text").and_then(event_id_from_json),
+        Doc::UInt(u) => u32::try_from(*u).ok(),
+        Doc::Float(f) if f.fract() == 0.0 && *f >= 0.0 => u32::try_from(*f as u64).ok(),
+        Doc::Str(s) => s.trim().parse().ok(),
+        obj @ Doc::Object(_) => obj.get("#text").and_then(event_id_of),
         _ => None,
     }
 }
 
 /// An unsigned number from a JSON number, a whole float, a decimal string or a `0x` string.
 pub(crate) fn uint_from_json(value: &Json) -> Option<u64> {
+    uint_of(&Doc::from_json(value))
+}
+
+fn uint_of(value: &Doc<'_>) -> Option<u64> {
     match value {
-        Json::Number(n) => n.as_u64().or_else(|| {
-            n.as_f64()
-                .filter(|f| f.fract() == 0.0 && *f >= 0.0 && *f < 1.8e19)
-                .map(|f| f as u64)
-        }),
+        Doc::UInt(u) => Some(*u),
+        Doc::Float(f) if f.fract() == 0.0 && *f >= 0.0 && *f < 1.8e19 => Some(*f as u64),
         // Decimal or `0x` text, as the model reads it.
-        Json::String(_) => Value::from_json(value).as_u64(),
+        Doc::Str(s) => Value::Str(s.as_ref().into()).as_u64(),
         _ => None,
     }
 }
@@ -145,15 +150,21 @@ pub(crate) fn small_uint<T: TryFrom<u64>>(value: &Json) -> Option<T> {
     uint_from_json(value).and_then(|u| T::try_from(u).ok())
 }
 
+fn small_uint_of<T: TryFrom<u64>>(value: &Doc<'_>) -> Option<T> {
+    uint_of(value).and_then(|u| T::try_from(u).ok())
+}
+
 /// Keywords: the crate writes a hex string, other producers a decimal (possibly negative,
 /// as .NET's Int64 prints a mask with bit 63 set).
 pub fn keywords_from_json(value: &Json) -> Option<u64> {
+    keywords_of(&Doc::from_json(value))
+}
+
+fn keywords_of(value: &Doc<'_>) -> Option<u64> {
     match value {
-        Json::Number(n) => n.as_u64().or_else(|| n.as_i64().map(|i| i as u64)),
-        Json::String(s) => {
-            let s = s.trim();
-            uint_from_json(value).or_else(|| s.parse::<i64>().ok().map(|i| i as u64))
-        }
+        Doc::UInt(u) => Some(*u),
+        Doc::Int(i) => Some(*i as u64),
+        Doc::Str(s) => uint_of(value).or_else(|| s.trim().parse::<i64>().ok().map(|i| i as u64)),
         _ => None,
     }
 }
@@ -180,41 +191,57 @@ pub fn parse_time(text: &str) -> EventTime {
     EventTime::Invalid(text.into())
 }
 
+/// A JSON value as a typed field value. Objects are not values: callers flatten them (one
+/// left here is kept as its JSON text).
+fn value_of(doc: &Doc<'_>) -> Value {
+    match doc {
+        Doc::Null => Value::Null,
+        Doc::Bool(b) => Value::Bool(*b),
+        Doc::UInt(u) => Value::UInt(*u),
+        Doc::Int(i) => Value::Int(*i),
+        Doc::Float(f) => Value::Float(*f),
+        Doc::Str(s) => Value::Str(s.as_ref().into()),
+        Doc::Array(items) => Value::List(items.iter().map(value_of).collect()),
+        Doc::Object(_) => Value::Str(doc.to_json_text().into()),
+    }
+}
+
 /// EventData: named values, or unnamed `Data` values (classic providers) kept as `Data`.
-fn flatten_event_data(data: &Json, fields: &mut Vec<(Sym, Value)>) {
-    let Json::Object(obj) = data else {
+fn flatten_event_data(data: &Doc<'_>, fields: &mut Vec<(Sym, Value)>) {
+    let Some(members) = data.members() else {
         if !data.is_null() {
-            fields.push((Sym::new("Data"), Value::from_json(data)));
+            fields.push((Sym::new("Data"), value_of(data)));
         }
         return;
     };
-    for (name, value) in obj {
+    fields.reserve(members.len());
+    for (name, value) in members {
         if name == "#attributes" {
             continue;
         }
-        match (name.as_str(), value) {
+        match (name.as_ref(), value) {
             // `<Data>a</Data><Data>b</Data>` without names.
-            ("Data", Json::Object(inner)) if inner.contains_key("#text") => {
-                let text = inner.get("#text").unwrap_or(&Json::Null);
-                fields.push((Sym::new("Data"), Value::from_json(text)));
+            ("Data", inner @ Doc::Object(_)) if inner.get("#text").is_some() => {
+                let text = inner.get("#text").unwrap_or(&Doc::Null);
+                fields.push((Sym::new("Data"), value_of(text)));
             }
-            (_, Json::Object(_)) => flatten_object(name, value, fields),
-            _ => fields.push((Sym::new(name), Value::from_json(value))),
+            (_, Doc::Object(_)) => flatten_object(name, value, fields),
+            _ => fields.push((Sym::new(name), value_of(value))),
         }
     }
 }
 
 /// UserData has one child element (the provider's own schema); its leaves become fields
 /// named by their path below that child.
-fn flatten_user_data(data: &Json, fields: &mut Vec<(Sym, Value)>) {
+fn flatten_user_data(data: &Doc<'_>, fields: &mut Vec<(Sym, Value)>) {
     match data {
-        Json::Object(obj) => {
-            for (child_name, child) in obj {
+        Doc::Object(members) => {
+            for (child_name, child) in members {
                 if child_name == "#attributes" {
                     continue;
                 }
                 match child {
-                    Json::Object(inner) => {
+                    Doc::Object(inner) => {
                         for (name, value) in inner {
                             if name == "#attributes" {
                                 continue;
@@ -222,31 +249,31 @@ fn flatten_user_data(data: &Json, fields: &mut Vec<(Sym, Value)>) {
                             flatten_object(name, value, fields);
                         }
                     }
-                    other => fields.push((Sym::new(child_name), Value::from_json(other))),
+                    other => fields.push((Sym::new(child_name), value_of(other))),
                 }
             }
         }
-        Json::Null => {}
-        other => fields.push((Sym::new("UserData"), Value::from_json(other))),
+        Doc::Null => {}
+        other => fields.push((Sym::new("UserData"), value_of(other))),
     }
 }
 
 /// Nested objects become dotted names; `#text` is the element's own value.
-fn flatten_object(prefix: &str, value: &Json, fields: &mut Vec<(Sym, Value)>) {
+fn flatten_object(prefix: &str, value: &Doc<'_>, fields: &mut Vec<(Sym, Value)>) {
     match value {
-        Json::Object(obj) => {
-            for (name, inner) in obj {
+        Doc::Object(members) => {
+            for (name, inner) in members {
                 if name == "#attributes" {
                     continue;
                 }
                 if name == "#text" {
-                    fields.push((Sym::new(prefix), Value::from_json(inner)));
+                    fields.push((Sym::new(prefix), value_of(inner)));
                 } else {
                     flatten_object(&format!("{prefix}.{name}"), inner, fields);
                 }
             }
         }
-        other => fields.push((Sym::new(prefix), Value::from_json(other))),
+        other => fields.push((Sym::new(prefix), value_of(other))),
     }
 }
 

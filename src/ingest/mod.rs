@@ -6,6 +6,7 @@
 //! record, line or chunk never aborts the file. This module starts no threads (the evtx crate
 //! runs its own chunk pool inside [`evtx::read_evtx`]) and knows nothing about egui.
 
+pub mod doc;
 pub mod evtx;
 pub mod evtx_json;
 pub mod json;
