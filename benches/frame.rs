@@ -21,6 +21,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // A benchmark fails loudly on purpose.
 
+mod common;
+
+use common::option;
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -95,22 +99,6 @@ fn thread_cpu_time() -> Option<Duration> {
 #[cfg(not(unix))]
 fn thread_cpu_time() -> Option<Duration> {
     None
-}
-
-/// The value after `--name` (or `--name=value`), else the environment variable `env`.
-fn option(name: &str, env: &str) -> Option<String> {
-    let args: Vec<String> = std::env::args().collect();
-    let flag = format!("--{name}");
-    let prefixed = format!("{flag}=");
-    for (i, arg) in args.iter().enumerate() {
-        if *arg == flag {
-            return args.get(i + 1).cloned();
-        }
-        if let Some(value) = arg.strip_prefix(&prefixed) {
-            return Some(value.to_owned());
-        }
-    }
-    std::env::var(env).ok()
 }
 
 fn frame(h: &mut Harness<'_, Bench>) -> Sample {

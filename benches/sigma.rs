@@ -13,33 +13,18 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // A benchmark fails loudly on purpose.
 
+mod common;
+#[path = "../tests/sigma_support/mod.rs"]
+mod sigma_support;
+
+use common::option;
+use sigma_support::{rule_dirs, shared};
+
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use appxview::model::{Event, Sym, Value};
 use appxview::sigma::{LogsourcePred, RuleSet};
-
-/// `../shared` relative to the crate root.
-fn shared() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared")
-}
-
-/// The value after `--name` (or `--name=value`) on the command line, else the environment
-/// variable `env`.
-fn option(name: &str, env: &str) -> Option<String> {
-    let args: Vec<String> = std::env::args().collect();
-    let flag = format!("--{name}");
-    let prefixed = format!("{flag}=");
-    for (i, arg) in args.iter().enumerate() {
-        if *arg == flag {
-            return args.get(i + 1).cloned();
-        }
-        if let Some(value) = arg.strip_prefix(&prefixed) {
-            return Some(value.to_owned());
-        }
-    }
-    std::env::var(env).ok()
-}
 
 fn files_with(dir: &Path, extensions: &[&str], out: &mut Vec<PathBuf>) {
     for entry in std::fs::read_dir(dir).unwrap() {
@@ -54,23 +39,6 @@ fn files_with(dir: &Path, extensions: &[&str], out: &mut Vec<PathBuf>) {
             out.push(path);
         }
     }
-}
-
-/// `../shared/sigmahq/rules*`, sorted.
-fn rule_dirs() -> Vec<PathBuf> {
-    let root = shared().join("sigmahq");
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&root)
-        .unwrap_or_else(|e| panic!("{}: {e}", root.display()))
-        .map(|e| e.unwrap().path())
-        .filter(|p| {
-            p.is_dir()
-                && p.file_name()
-                    .and_then(|n| n.to_str())
-                    .is_some_and(|n| n.starts_with("rules"))
-        })
-        .collect();
-    dirs.sort();
-    dirs
 }
 
 struct LoadResult {

@@ -281,36 +281,36 @@ pub fn measure(path: &Path, repeat: usize, out: &mut dyn Write) -> Result<BenchR
     // 3. Ingest throughput against the evtx crate, same file, 1 and 2 threads.
     for (i, threads) in [1usize, 2].into_iter().enumerate() {
         progress(out, &format!("evtx records_json, {threads} thread(s)"));
-        let mut samples = Vec::new();
-        for _ in 0..repeat {
-            let (took, count) = timed(|| evtx_records_json(path, threads));
-            let count = count?;
-            if count != report.events {
-                return Err(format!(
-                    "evtx records_json read {count} records, appxview {}",
-                    report.events
-                ));
-            }
-            samples.push(took);
-        }
-        report.evtx_json_s[i] = median(samples).as_secs_f64();
-
+        report.evtx_json_s[i] = median_run(repeat, report.events, "evtx records_json", || {
+            evtx_records_json(path, threads)
+        })?;
         progress(out, &format!("appxview ingest, {threads} thread(s)"));
-        let mut samples = Vec::new();
-        for _ in 0..repeat {
-            let (took, count) = timed(|| appxview_ingest(path, threads));
-            let count = count?;
-            if count != report.events {
-                return Err(format!(
-                    "headless ingest read {count} events, window path {}",
-                    report.events
-                ));
-            }
-            samples.push(took);
-        }
-        report.appxview_s[i] = median(samples).as_secs_f64();
+        report.appxview_s[i] = median_run(repeat, report.events, "headless ingest", || {
+            appxview_ingest(path, threads)
+        })?;
     }
     Ok(report)
+}
+
+/// Runs `read` `repeat` times; the median seconds. Each run must read `expected` events.
+fn median_run(
+    repeat: usize,
+    expected: u64,
+    what: &str,
+    mut read: impl FnMut() -> Result<u64, String>,
+) -> Result<f64, String> {
+    let mut samples = Vec::new();
+    for _ in 0..repeat {
+        let (took, count) = timed(&mut read);
+        let count = count?;
+        if count != expected {
+            return Err(format!(
+                "{what} read {count} events, the window's path {expected}"
+            ));
+        }
+        samples.push(took);
+    }
+    Ok(median(samples).as_secs_f64())
 }
 
 /// Loads `path` as the window does (loader thread, builtin rules, batches into a store);

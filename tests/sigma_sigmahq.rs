@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use appxview::sigma::RuleSet;
-use sigma_support::{events_evtx, shared};
+use sigma_support::{events_evtx, rule_dirs, shared};
 
 fn yml_files(dir: &Path, out: &mut Vec<PathBuf>) {
     for e in std::fs::read_dir(dir).unwrap() {
@@ -22,22 +22,6 @@ fn yml_files(dir: &Path, out: &mut Vec<PathBuf>) {
             out.push(p);
         }
     }
-}
-
-fn rule_dirs() -> Vec<PathBuf> {
-    let root = shared().join("sigmahq");
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&root)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| {
-            p.is_dir()
-                && p.file_name()
-                    .and_then(|n| n.to_str())
-                    .is_some_and(|n| n.starts_with("rules"))
-        })
-        .collect();
-    dirs.sort();
-    dirs
 }
 
 /// Groups a reason by its kind (text before the first quote or colon detail).

@@ -12,6 +12,23 @@ pub fn shared() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared")
 }
 
+/// The SigmaHQ rule folders (`../shared/sigmahq/rules*`), sorted.
+pub fn rule_dirs() -> Vec<PathBuf> {
+    let root = shared().join("sigmahq");
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&root)
+        .unwrap_or_else(|e| panic!("{}: {e}", root.display()))
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.is_dir()
+                && p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with("rules"))
+        })
+        .collect();
+    dirs.sort();
+    dirs
+}
+
 /// Reads every line of an evtx-crate JSON-lines file as an event.
 pub fn events_jsonl(path: &Path) -> Vec<Event> {
     let text = std::fs::read_to_string(path).expect("read events");
