@@ -294,17 +294,24 @@ impl Store {
     }
 }
 
-/// Evaluates `rules` over `events` (unpacking each one): the hits of flagged rows. `None` if
-/// `stop` said so (it is asked every few thousand events).
+/// Evaluates `rules` over `events`: the hits of flagged rows. `None` if `stop` said so (it is
+/// asked every few thousand events). When every enabled rule names the event ids it needs,
+/// events with other ids are not unpacked at all.
 pub fn evaluate_all(
     events: &[PackedEvent],
     rules: &RuleSet,
     stop: &dyn Fn() -> bool,
 ) -> Option<HashMap<Row, Vec<Detection>>> {
+    let wanted = wanted_event_ids(rules);
     let mut detections = HashMap::new();
     for (row, event) in events.iter().enumerate() {
         if row % 4096 == 0 && stop() {
             return None;
+        }
+        if let Some(wanted) = &wanted
+            && !event.event_id().is_some_and(|id| wanted.contains(&id))
+        {
+            continue;
         }
         let hits = rules.evaluate(&event.unpack());
         if !hits.is_empty() {
@@ -312,6 +319,15 @@ pub fn evaluate_all(
         }
     }
     Some(detections)
+}
+
+/// The event ids some enabled rule can fire on, if every enabled rule names its ids.
+fn wanted_event_ids(rules: &RuleSet) -> Option<std::collections::HashSet<u32>> {
+    let mut wanted = std::collections::HashSet::new();
+    for rule in rules.rules.iter().filter(|r| r.enabled) {
+        wanted.extend(rule.required_event_ids()?.iter().copied());
+    }
+    Some(wanted)
 }
 
 /// Same file, comparing canonical paths when both exist.

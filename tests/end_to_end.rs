@@ -351,3 +351,37 @@ fn a_small_memory_budget_stops_the_load_and_keeps_what_it_has() {
         "{summary}"
     );
 }
+
+#[test]
+fn evaluating_again_gives_the_hits_the_load_gave() {
+    let demo = repo("assets/samples/appx-demo-synthetic.evtx");
+    // The built-in pack names the event ids of every rule (events of other ids are skipped
+    // without unpacking); the made rule names none, so every event is evaluated.
+    let any_id = "title: Made rule, any event id\nid: 0c4f8a56-0000-4000-8000-000000000001\nlogsource:\n  product: windows\ndetection:\n  selection:\n    Computer|endswith: '.contoso.test'\n  condition: selection\nlevel: low\n";
+    for extra in [None, Some(any_id)] {
+        let mut rules = appxview::sigma::RuleSet::builtin();
+        if let Some(yaml) = extra {
+            assert_eq!(rules.load_str(yaml, "made.yml").unwrap(), 1);
+        }
+        let mut store = appxview::store::Store::new(rules);
+        appxview::cli::read_into(&mut store, &demo);
+        let at_load = store.detections.clone();
+        let expected = if extra.is_some() { 300 } else { 28 };
+        assert!(at_load.len() >= expected, "{} flagged", at_load.len());
+        store.reevaluate();
+        assert_eq!(store.detections, at_load, "rules {extra:?}");
+        // Disabling every rule but one leaves exactly that rule's hits.
+        for rule in store.rules.rules.iter_mut().skip(1) {
+            rule.enabled = false;
+        }
+        store.reevaluate();
+        let only_first: std::collections::HashMap<_, _> = at_load
+            .iter()
+            .filter_map(|(row, hits)| {
+                let kept: Vec<_> = hits.iter().filter(|d| d.rule == 0).cloned().collect();
+                (!kept.is_empty()).then_some((*row, kept))
+            })
+            .collect();
+        assert_eq!(store.detections, only_first);
+    }
+}
