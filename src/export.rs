@@ -22,13 +22,14 @@ use crate::store::Store;
 pub const NEUTRALISING_PREFIX: char = '\'';
 
 /// The fixed CSV columns; every EventData field name present in any exported event follows.
-pub const FIXED_COLUMNS: [&str; 12] = [
+pub const FIXED_COLUMNS: [&str; 13] = [
     "time",
     "computer",
     "provider",
     "event_id",
     "level",
     "package",
+    "publisher_id",
     "rule_titles",
     "rule_levels",
     "why",
@@ -113,6 +114,7 @@ pub fn write_csv_to(store: &Store, rows: &[Row], out: &mut dyn Write) -> std::io
             event.event_id.map(|id| id.to_string()).unwrap_or_default(),
             level_name(event.level).to_owned(),
             store.derived[*row as usize].package.to_string(),
+            store.derived[*row as usize].publisher.to_string(),
             titles.join(" | "),
             levels.join(" | "),
             why.join(" | "),

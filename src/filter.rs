@@ -9,7 +9,9 @@ use crate::store::Store;
 /// What the investigator asked to see.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Filter {
-    /// Case-insensitive substring of the package name (or full name). Empty matches all.
+    /// Case-insensitive substring of the package name, publisher id or family name; with a
+    /// `_` in it, also of a full name (PackageFullName, PackageFamilyName, PackageMoniker).
+    /// Empty matches all.
     pub package: String,
     /// Event ids: `400, 401` or ranges `400-404`; empty matches all.
     pub event_ids: String,
@@ -45,14 +47,17 @@ pub fn parse_event_ids(text: &str) -> Result<Vec<(u32, u32)>, String> {
 }
 
 /// Rows of the store that pass `filter`, in store order. An unparsable event-id filter
-/// matches nothing (the UI shows why). Works on packed events and derived facts only; the
-/// package test runs once per distinct package name and full name, not once per event.
+/// matches nothing (the UI shows why). Works on packed events and derived facts; the package
+/// test runs once per distinct package name, publisher id and family name, not once per
+/// event. Only a needle with `_` that none of those contain looks at full names in the
+/// fields (unpacking the events that name a package).
 pub fn visible_rows(store: &Store, filter: &Filter) -> Vec<Row> {
     let Ok(id_ranges) = parse_event_ids(&filter.event_ids) else {
         return Vec::new();
     };
     let needle = filter.package.trim().to_lowercase();
     let mut package_test = SymTest::new(|text: &str| contains_lowercase(text, &needle));
+    let full_name_needle = needle.contains('_');
     store
         .packed_events()
         .iter()
@@ -80,11 +85,21 @@ pub fn visible_rows(store: &Store, filter: &Filter) -> Vec<Row> {
             }
             needle.is_empty()
                 || package_test.test(derived.package)
-                || package_test.test(derived.package_ids)
+                || package_test.test(derived.publisher)
+                || package_test.test(derived.family)
+                || (full_name_needle
+                    && !derived.package.is_empty()
+                    && event.unpack().fields.iter().any(|(name, value)| {
+                        FULL_NAME_FIELDS.contains(&name.as_str())
+                            && contains_lowercase(&value.to_text(), &needle)
+                    }))
         })
         .map(|(row, _)| row as Row)
         .collect()
 }
+
+/// Fields a `_` needle is also looked for in.
+const FULL_NAME_FIELDS: [&str; 3] = ["PackageFullName", "PackageFamilyName", "PackageMoniker"];
 
 /// A text test on interned names, answered once per name.
 struct SymTest<F> {
@@ -133,6 +148,7 @@ pub enum Column {
     EventId,
     Level,
     Package,
+    Publisher,
     Summary,
     Result,
     Computer,
@@ -142,11 +158,12 @@ pub enum Column {
 
 impl Column {
     /// Every column, in table order.
-    pub const ALL: [Column; 9] = [
+    pub const ALL: [Column; 10] = [
         Column::Time,
         Column::EventId,
         Column::Level,
         Column::Package,
+        Column::Publisher,
         Column::Summary,
         Column::Result,
         Column::Computer,
@@ -161,6 +178,7 @@ impl Column {
             Column::EventId => "Event ID",
             Column::Level => "Level",
             Column::Package => "Package",
+            Column::Publisher => "Publisher id",
             Column::Summary => "Operation / summary",
             Column::Result => "Result / error code",
             Column::Computer => "Computer",
@@ -205,15 +223,17 @@ pub fn sort_rows(store: &Store, rows: &mut [Row], sort: Sort) {
         Column::Level => {
             rows.sort_by(|a, b| directed(packed(a).level().cmp(&packed(b).level()), ascending))
         }
-        Column::Package => rows.sort_by(|a, b| {
-            directed(
-                store.derived[*a as usize]
-                    .package
-                    .as_str()
-                    .cmp(store.derived[*b as usize].package.as_str()),
-                ascending,
-            )
-        }),
+        Column::Package | Column::Publisher => {
+            let key = |row: &Row| {
+                let derived = &store.derived[*row as usize];
+                if sort.column == Column::Package {
+                    derived.package
+                } else {
+                    derived.publisher
+                }
+            };
+            rows.sort_by(|a, b| directed(key(a).as_str().cmp(key(b).as_str()), ascending))
+        }
         Column::Summary | Column::Result => {
             let text = |row: &Row| {
                 let event = packed(row).unpack();

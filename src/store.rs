@@ -9,7 +9,7 @@ use std::sync::Arc;
 use crate::appx::is_appx;
 use crate::model::{Event, Row, Source, SourceId, Sym};
 use crate::packed::PackedEvent;
-use crate::schema::package::package_name_of;
+use crate::schema::package::package_of;
 use crate::sigma::{Detection, RuleSet, Severity};
 
 /// Facts derived once per event when it arrives.
@@ -19,42 +19,36 @@ pub struct Derived {
     pub appx: bool,
     /// The package name (not the full name), if the event names a package.
     pub package: Sym,
-    /// The event's PackageFullName, PackageFamilyName and PackageMoniker values (one per
-    /// line), so the package filter needs no look at the fields.
-    pub package_ids: Sym,
+    /// Its publisher id (the 13-character hash), if known.
+    pub publisher: Sym,
+    /// Its family name (`Name_PublisherId`), if the publisher id is known.
+    pub family: Sym,
 }
 
 impl Derived {
-    /// Works out the facts for one event.
+    /// Works out the facts for one event. Only names that repeat are interned (package name,
+    /// publisher id, family name), never versions or full names.
     pub fn of(event: &Event) -> Derived {
+        let package = package_of(event);
+        let (package, publisher, family) = match package {
+            Some(id) => (
+                Sym::new(&id.name),
+                Sym::new(&id.publisher_id),
+                if id.publisher_id.is_empty() {
+                    Sym::EMPTY
+                } else {
+                    Sym::new(&id.family_name())
+                },
+            ),
+            None => (Sym::EMPTY, Sym::EMPTY, Sym::EMPTY),
+        };
         Derived {
             appx: is_appx(event),
-            package: package_name_of(event)
-                .map(|name| Sym::new(&name))
-                .unwrap_or(Sym::EMPTY),
-            package_ids: package_ids_of(event),
+            package,
+            publisher,
+            family,
         }
     }
-}
-
-/// Full-name fields the package filter searches besides the package name.
-const PACKAGE_ID_FIELDS: [&str; 3] = ["PackageFullName", "PackageFamilyName", "PackageMoniker"];
-
-fn package_ids_of(event: &Event) -> Sym {
-    let mut text = String::new();
-    for value in PACKAGE_ID_FIELDS
-        .iter()
-        .filter_map(|name| event.field(name))
-    {
-        let value = value.to_text();
-        if !value.is_empty() {
-            if !text.is_empty() {
-                text.push('\n');
-            }
-            text.push_str(&value);
-        }
-    }
-    Sym::new(&text)
 }
 
 /// A batch of events ready to be stored: derived facts and rule hits already computed

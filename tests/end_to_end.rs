@@ -385,3 +385,67 @@ fn evaluating_again_gives_the_hits_the_load_gave() {
         assert_eq!(store.detections, only_first);
     }
 }
+
+#[test]
+fn package_filter_matches_name_publisher_family_and_full_names() {
+    let mut store = Store::new(RuleSet::builtin());
+    read_into(&mut store, &repo("assets/samples/appx-demo-synthetic.evtx"));
+    let rows_for = |needle: &str| {
+        visible_rows(
+            &store,
+            &Filter {
+                package: needle.to_owned(),
+                ..Filter::default()
+            },
+        )
+    };
+    let full_names = |row: u32| -> Vec<String> {
+        let event = store.event(row).unwrap();
+        ["PackageFullName", "PackageFamilyName", "PackageMoniker"]
+            .iter()
+            .filter_map(|n| event.field(n).map(|v| v.to_text().to_lowercase()))
+            .collect()
+    };
+
+    // A publisher id: every row shown has it, and every AppX row that has it is shown.
+    let by_publisher = rows_for("8WEKYB3D8BBWE");
+    assert!(!by_publisher.is_empty());
+    for row in 0..store.len() as u32 {
+        let d = store.derived[row as usize];
+        let has = d.appx && d.publisher.as_str() == "8wekyb3d8bbwe";
+        assert_eq!(by_publisher.contains(&row), has, "row {row}");
+    }
+
+    // A family name (name_publisher) finds the same rows as the package name alone when the
+    // name is unique to one publisher.
+    let zoom = rows_for("ZoomMeetings.Client");
+    assert!(!zoom.is_empty());
+    assert_eq!(rows_for("zoommeetings.client_h3v9x2k7q1m4r"), zoom);
+
+    // With `_`, full names are searched too: a version and architecture.
+    let event = store.event(zoom[0]).unwrap();
+    let full = event
+        .field("PackageFullName")
+        .unwrap()
+        .to_text()
+        .to_lowercase();
+    let version_arch = full
+        .split('_')
+        .skip(1)
+        .take(2)
+        .collect::<Vec<_>>()
+        .join("_");
+    assert!(version_arch.contains("x64"), "{version_arch}");
+    let by_full = rows_for(&version_arch);
+    assert!(by_full.contains(&zoom[0]));
+    for row in &by_full {
+        assert!(
+            full_names(*row).iter().any(|n| n.contains(&version_arch)),
+            "row {row} shown for {version_arch}"
+        );
+    }
+    // Without `_`, a version alone is not a package filter target.
+    let version = full.split('_').nth(1).unwrap().to_owned();
+    assert!(rows_for(&version).is_empty(), "{version}");
+    assert!(rows_for("no_such_package").is_empty());
+}

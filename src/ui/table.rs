@@ -34,6 +34,7 @@ pub(super) fn events_table_ui(
         .column(TableColumn::initial(55.0).at_least(40.0))
         .column(TableColumn::initial(80.0).at_least(40.0).clip(true))
         .column(TableColumn::initial(160.0).at_least(60.0).clip(true))
+        .column(TableColumn::initial(105.0).at_least(40.0).clip(true))
         .column(TableColumn::initial(160.0).at_least(60.0).clip(true))
         .column(TableColumn::initial(150.0).at_least(60.0).clip(true))
         .column(TableColumn::initial(110.0).at_least(40.0).clip(true))
@@ -94,6 +95,14 @@ pub(super) fn events_table_ui(
                         .derived
                         .get(event_row as usize)
                         .map(|d| d.package.to_string())
+                        .unwrap_or_default(),
+                );
+                cell(
+                    &mut row,
+                    store
+                        .derived
+                        .get(event_row as usize)
+                        .map(|d| d.publisher.to_string())
                         .unwrap_or_default(),
                 );
                 cell(&mut row, one_line(&summary(event), 200));
