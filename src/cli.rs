@@ -72,7 +72,7 @@ pub struct ScanArgs {
     #[arg(long, value_name = "PATH")]
     pub jsonl: Option<PathBuf>,
     /// With --jsonl: only flagged events.
-    #[arg(long)]
+    #[arg(long, requires = "jsonl")]
     pub flagged_only: bool,
     /// Summary format on standard output.
     #[arg(long, value_enum, default_value = "text")]
@@ -108,15 +108,24 @@ pub struct InspectArgs {
 
 /// Builds the rule set a command asked for; load errors go to `errors`.
 pub fn rules_for(builtin: bool, paths: &[PathBuf]) -> RuleSet {
+    rules_with_empty_paths(builtin, paths).0
+}
+
+/// As [`rules_for`], also naming the paths no rule could be loaded from (missing, unreadable,
+/// or holding no valid rule), which a script should not mistake for "nothing matched".
+pub fn rules_with_empty_paths(builtin: bool, paths: &[PathBuf]) -> (RuleSet, Vec<PathBuf>) {
     let mut rules = if builtin {
         RuleSet::builtin()
     } else {
         RuleSet::default()
     };
+    let mut empty = Vec::new();
     for path in paths {
-        rules.load_path(path);
+        if rules.load_path(path) == 0 {
+            empty.push(path.clone());
+        }
     }
-    rules
+    (rules, empty)
 }
 
 /// Reads one file into `store` on this thread: rules evaluated, its `Source` filled in.
@@ -140,6 +149,7 @@ pub fn read_within(store: &mut Store, path: &std::path::Path, budget: &mut Budge
         !over_budget
     });
     if over_budget {
+        info.records = stored;
         info.warnings.push(Warning {
             path: path.to_path_buf(),
             location: format!("after {stored} events"),
@@ -152,7 +162,7 @@ pub fn read_within(store: &mut Store, path: &std::path::Path, budget: &mut Budge
 
 /// Runs `scan`; returns the process exit code.
 pub fn scan(args: &ScanArgs, out: &mut dyn Write) -> std::io::Result<i32> {
-    let rules = rules_for(!args.no_builtin_rules, &args.rules);
+    let (rules, empty_rule_paths) = rules_with_empty_paths(!args.no_builtin_rules, &args.rules);
     let mut store = Store::new(rules);
     let mut budget = Budget::new(
         args.max_memory
@@ -269,6 +279,9 @@ pub fn scan(args: &ScanArgs, out: &mut dyn Write) -> std::io::Result<i32> {
             for e in &store.rules.errors {
                 writeln!(out, "rule not loaded: {e}")?;
             }
+            for path in &empty_rule_paths {
+                writeln!(out, "no rule loaded from {}", path.display())?;
+            }
             writeln!(
                 out,
                 "{} events shown ({} AppX), {} flagged",
@@ -307,7 +320,8 @@ pub fn scan(args: &ScanArgs, out: &mut dyn Write) -> std::io::Result<i32> {
     }
     let unreadable = store.sources.iter().any(|s| s.error.is_some());
     Ok(
-        if unreadable || budget_reached || !export_errors.is_empty() {
+        if unreadable || budget_reached || !empty_rule_paths.is_empty() || !export_errors.is_empty()
+        {
             1
         } else {
             0

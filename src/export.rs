@@ -22,7 +22,7 @@ use crate::store::Store;
 pub const NEUTRALISING_PREFIX: char = '\'';
 
 /// The fixed CSV columns; every EventData field name present in any exported event follows.
-pub const FIXED_COLUMNS: [&str; 13] = [
+pub const FIXED_COLUMNS: [&str; 14] = [
     "time",
     "computer",
     "provider",
@@ -36,6 +36,7 @@ pub const FIXED_COLUMNS: [&str; 13] = [
     "source_file",
     "record_id",
     "channel",
+    "recovered",
 ];
 
 /// Why an export failed (the target path at the end of the message).
@@ -124,6 +125,7 @@ pub fn write_csv_to(store: &Store, rows: &[Row], out: &mut dyn Write) -> std::io
                 .unwrap_or_default(),
             event.record_id.map(|id| id.to_string()).unwrap_or_default(),
             event.channel.to_string(),
+            if event.recovered { "true" } else { "false" }.to_owned(),
         ];
         for name in &field_names {
             record.push(
@@ -209,7 +211,12 @@ pub fn event_json(store: &Store, row: Row) -> serde_json::Value {
     json!({
         "source": store.source_of(event).map(|s| s.path.display().to_string()),
         "record_id": event.record_id,
-        "time": event.time.instant().map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)),
+        "time": event.time.instant().map(|t| crate::model::utc_text(&t)),
+        "time_note": match &event.time {
+            crate::model::EventTime::NoZone(_) => Some("written without a zone; read as UTC"),
+            _ => None,
+        },
+        "recovered": event.recovered,
         "provider": event.provider.as_str(),
         "channel": event.channel.as_str(),
         "event_id": event.event_id,
@@ -239,6 +246,20 @@ fn atomic_write(
     path: &Path,
     write: impl FnOnce(&mut dyn Write) -> std::io::Result<usize>,
 ) -> Result<usize, ExportError> {
+    // A symlink is followed: the file it points to is replaced, the link stays.
+    let resolved;
+    let path = match std::fs::symlink_metadata(path) {
+        Ok(meta) if meta.file_type().is_symlink() => {
+            resolved = std::fs::canonicalize(path).map_err(|e| {
+                ExportError(format!("cannot follow the link: {e}: {}", path.display()))
+            })?;
+            resolved.as_path()
+        }
+        _ => path,
+    };
+    // The file keeps the permissions it had; a new one gets rw-r--r-- (a temporary file is
+    // created private).
+    let permissions = std::fs::metadata(path).ok().map(|m| m.permissions());
     let folder = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
@@ -255,7 +276,25 @@ fn atomic_write(
     temp.as_file()
         .sync_all()
         .map_err(|e| fail("cannot write", &e))?;
+    if let Some(file_permissions) = permissions.or_else(new_file_permissions) {
+        temp.as_file()
+            .set_permissions(file_permissions)
+            .map_err(|e| fail("cannot set permissions", &e))?;
+    }
     temp.persist(path)
         .map_err(|e| fail("cannot rename", &e.error))?;
     Ok(count)
+}
+
+/// rw-r--r-- where Unix modes exist; elsewhere the temporary file's own are kept.
+fn new_file_permissions() -> Option<std::fs::Permissions> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        Some(std::fs::Permissions::from_mode(0o644))
+    }
+    #[cfg(not(unix))]
+    {
+        None
+    }
 }

@@ -162,13 +162,13 @@ impl Column {
         Column::Time,
         Column::EventId,
         Column::Level,
+        Column::Detections,
         Column::Package,
         Column::Publisher,
         Column::Summary,
         Column::Result,
         Column::Computer,
         Column::Source,
-        Column::Detections,
     ];
 
     /// The header text.

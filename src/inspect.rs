@@ -120,7 +120,11 @@ pub fn event_text(store: &Store, row: Row, detail: &EventDetail) -> String {
         ),
     ];
     if event.recovered {
-        header.push(("Recovered", "yes: carved from a damaged chunk".to_owned()));
+        header.push((
+            "Recovered",
+            "yes: carved by the evtx crate from a damaged chunk or its unallocated space"
+                .to_owned(),
+        ));
     }
     if !detail.builds.is_empty() {
         header.push(("Field set of", detail.builds.join(", ")));

@@ -100,6 +100,7 @@ impl LoadJob {
                             delivered && !over_budget && !thread_cancel.load(Ordering::Relaxed)
                         });
                     if over_budget {
+                        info.records = stored;
                         let message = budget.stopped_message(stored);
                         info.warnings.push(Warning {
                             path: path.clone(),

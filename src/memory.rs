@@ -90,7 +90,13 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
         "t" | "tb" | "tib" => 1 << 40,
         other => return Err(format!("unknown size unit \"{other}\" in \"{text}\"")),
     };
-    Ok((number * scale as f64) as u64)
+    let bytes = number * scale as f64;
+    if !(1.0..1.8e19).contains(&bytes) {
+        return Err(format!(
+            "\"{text}\" is not a usable size (more than 0 bytes and less than 16 EiB)"
+        ));
+    }
+    Ok(bytes as u64)
 }
 
 /// A size for people: `1.5 GiB`, `300 MiB`.
@@ -119,6 +125,8 @@ mod tests {
         assert_eq!(parse_size("300000"), Ok(300_000));
         assert!(parse_size("lots").is_err());
         assert!(parse_size("5X").is_err());
+        assert!(parse_size("0").is_err());
+        assert!(parse_size("999999999999T").is_err());
     }
 
     #[test]

@@ -13,7 +13,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 use std::path::PathBuf;
 use std::sync::{OnceLock, RwLock};
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 
 /// An interned string: provider, channel, computer, user SID or field name.
 ///
@@ -319,18 +319,22 @@ impl EventTime {
         }
     }
 
-    /// ISO 8601 in UTC with `Z` and microseconds; `invalid (<raw>)` or empty otherwise.
+    /// ISO 8601 in UTC with `Z` and 100 ns digits (Windows' own precision, as evtx_dump and
+    /// EvtxECmd print it); `invalid (<raw>)` or empty otherwise.
     pub fn display(&self) -> String {
         match self {
-            EventTime::Utc(t) => t.to_rfc3339_opts(SecondsFormat::Micros, true),
-            EventTime::NoZone(t) => format!(
-                "{} (no zone)",
-                t.to_rfc3339_opts(SecondsFormat::Micros, true)
-            ),
+            EventTime::Utc(t) => utc_text(t),
+            EventTime::NoZone(t) => format!("{} (no zone)", utc_text(t)),
             EventTime::Invalid(raw) => format!("invalid ({raw})"),
             EventTime::Missing => String::new(),
         }
     }
+}
+
+/// `2024-03-05T14:19:00.1196195Z`: UTC with seven fractional digits (FILETIME's 100 ns).
+pub fn utc_text(t: &DateTime<Utc>) -> String {
+    let nanos = t.format("%Y-%m-%dT%H:%M:%S%.9f").to_string();
+    format!("{}Z", &nanos[..nanos.len().saturating_sub(2)])
 }
 
 /// Index of a loaded file in [`Store::sources`].

@@ -80,7 +80,7 @@ fn json_of_a_flagged_full_trust_event() {
         j["channel"],
         "Microsoft-Windows-AppXDeploymentServer/Operational"
     );
-    assert_eq!(j["time"], "2024-03-05T14:19:00.119619Z");
+    assert_eq!(j["time"], "2024-03-05T14:19:00.1196195Z");
     assert_eq!(j["task"], "AppXDeployment.Task.Server.Deployment");
     assert_eq!(j["opcode"], "Stop");
 

@@ -74,7 +74,11 @@ pub(super) fn detail_ui(ui: &mut egui::Ui, store: &Store, row: Row, raw: &mut Ra
             let local = event
                 .time
                 .instant()
-                .map(|t| t.with_timezone(&chrono::Local).to_rfc3339())
+                .map(|t| {
+                    t.with_timezone(&chrono::Local)
+                        .format("%Y-%m-%dT%H:%M:%S%.9f%:z")
+                        .to_string()
+                })
                 .unwrap_or_default();
             egui::Grid::new("system")
                 .num_columns(2)
@@ -140,7 +144,7 @@ pub(super) fn detail_ui(ui: &mut egui::Ui, store: &Store, row: Row, raw: &mut Ra
                     );
                     line("Source", source);
                     if event.recovered {
-                        line("Recovered", "yes: carved from unallocated space".to_owned());
+                        line("Recovered", "yes: carved by the evtx crate from a damaged chunk or its unallocated space".to_owned());
                     }
                 });
 
@@ -252,53 +256,49 @@ fn fields_ui(ui: &mut egui::Ui, detail: &EventDetail) {
             detail.builds.join(", ")
         ));
     }
-    egui::Grid::new("fields")
-        .num_columns(5)
-        .striped(true)
-        .show(ui, |ui| {
-            ui.strong("Name");
-            ui.strong("Type");
-            ui.strong("Value");
-            ui.strong("Meaning");
-            ui.strong("Copy");
-            ui.end_row();
-            for field in &detail.fields {
-                let extra = detail.extra_fields.contains(&field.name);
-                ui.label(&field.name);
-                match &field.declared_type {
-                    Some(t) => ui.label(t),
-                    None if extra => ui.weak("not in schema"),
-                    None => ui.weak(field.value.kind()),
-                };
-                let value = crate::filter::one_line(&field.value.to_text(), 4000);
-                ui.add(egui::Label::new(value).wrap());
-                ui.add(egui::Label::new(field.meaning().unwrap_or_default()).wrap());
-                ui.horizontal(|ui| {
-                    let name = &field.name;
-                    if copy_button(ui, "value", &format!("Copy value of {name}"))
-                        .on_hover_text("Copy the value")
-                        .clicked()
-                    {
-                        ui.ctx().copy_text(field.value.to_text().into_owned());
-                    }
-                    if copy_button(ui, "row", &format!("Copy row of {name}"))
-                        .on_hover_text("Copy the row: name, type, value, meaning (tab-separated)")
-                        .clicked()
-                    {
-                        ui.ctx().copy_text(crate::inspect::field_row_text(field));
-                    }
-                });
-                ui.end_row();
+    // One block per field: name, type and copy buttons on a line, then the value and its
+    // meaning with the pane's whole width (long paths and full names stay readable).
+    for field in &detail.fields {
+        let extra = detail.extra_fields.contains(&field.name);
+        ui.horizontal_wrapped(|ui| {
+            ui.strong(&field.name);
+            match &field.declared_type {
+                Some(t) => ui.label(t),
+                None if extra => ui.weak("not in schema"),
+                None => ui.weak(field.value.kind()),
+            };
+            let name = &field.name;
+            if copy_button(ui, "value", &format!("Copy value of {name}"))
+                .on_hover_text("Copy the value")
+                .clicked()
+            {
+                ui.ctx().copy_text(field.value.to_text().into_owned());
             }
-            for name in &detail.missing_fields {
-                ui.weak(name);
-                ui.weak("missing");
-                ui.weak("declared by the schema, absent in this event (older build?)");
-                ui.label("");
-                ui.label("");
-                ui.end_row();
+            if copy_button(ui, "row", &format!("Copy row of {name}"))
+                .on_hover_text("Copy the row: name, type, value, meaning (tab-separated)")
+                .clicked()
+            {
+                ui.ctx().copy_text(crate::inspect::field_row_text(field));
             }
         });
+        ui.indent(("field", &field.name), |ui| {
+            let value = crate::filter::one_line(&field.value.to_text(), 4000);
+            ui.add(egui::Label::new(value).wrap());
+            if let Some(meaning) = field.meaning()
+                && !meaning.is_empty()
+            {
+                ui.add(egui::Label::new(egui::RichText::new(meaning).italics()).wrap());
+            }
+        });
+        ui.add_space(2.0);
+    }
+    if !detail.missing_fields.is_empty() {
+        ui.separator();
+        ui.weak("Declared by the schema, absent in this event (older build?):");
+        for name in &detail.missing_fields {
+            ui.weak(name);
+        }
+    }
 }
 
 /// A small button showing `text` whose accessible name is `name` (unique per row, so screen

@@ -43,6 +43,8 @@ pub enum Action {
     ExportFlagged,
     ExportFiltered,
     ExportJsonl,
+    /// Export to a path typed in the path field (when no file dialog can open).
+    ExportTo(PathBuf),
     CancelLoad,
     ToggleRule(usize),
     FilterToRule(Option<usize>),
@@ -50,7 +52,7 @@ pub enum Action {
 
 /// Which export an Export dialog is for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum ExportKind {
+pub enum ExportKind {
     FlaggedCsv,
     FilteredCsv,
     Jsonl,
@@ -67,6 +69,8 @@ pub struct App {
     /// Text of the "open a path" field (when no file dialog is available, or on request).
     pub path_input: String,
     pub show_path_field: bool,
+    /// The export waiting for a path typed in the path field (no file dialog here).
+    pub pending_export: Option<ExportKind>,
     pub show_rules: bool,
     pub show_warnings: bool,
     // Derived.
@@ -94,6 +98,8 @@ pub struct App {
     raw_cache: detail::RawCache,
     /// A record id to select as soon as it has loaded (`--select`).
     pending_select: Option<u64>,
+    /// The selected event (file, record id or position) while a load may move its row.
+    reselect: Option<(SourceId, u64)>,
     /// Scroll the table to the selected row on the next frame.
     scroll_to_selected: bool,
 }
@@ -108,6 +114,7 @@ impl App {
             selected: None,
             path_input: String::new(),
             show_path_field: false,
+            pending_export: None,
             show_rules: false,
             show_warnings: false,
             visible: Vec::new(),
@@ -125,6 +132,7 @@ impl App {
             repaint: None,
             raw_cache: detail::RawCache::default(),
             pending_select: None,
+            reselect: None,
             scroll_to_selected: false,
         };
         if !paths.is_empty() {
@@ -309,9 +317,13 @@ impl App {
                     self.status =
                         format!("No file dialog can open here ({why}); type a path below.");
                     self.show_path_field = true;
+                    self.pending_export = None;
                 }
             },
-            Action::ShowPathField => self.show_path_field = true,
+            Action::ShowPathField => {
+                self.show_path_field = true;
+                self.pending_export = None;
+            }
             Action::LoadRulesDialog => match self.picker.pick_rules() {
                 PickOutcome::Picked(paths) => {
                     for path in paths {
@@ -348,11 +360,17 @@ impl App {
                     };
                 }
                 self.visible_dirty = true;
+                self.scroll_to_selected = self.selected.is_some();
             }
             Action::Select(row) => self.selected = Some(row),
             Action::ExportFlagged => self.export(ExportKind::FlaggedCsv),
             Action::ExportFiltered => self.export(ExportKind::FilteredCsv),
             Action::ExportJsonl => self.export(ExportKind::Jsonl),
+            Action::ExportTo(path) => {
+                if let Some(kind) = self.pending_export.take() {
+                    self.export_to(kind, &path);
+                }
+            }
             Action::CancelLoad => {
                 if let Some(job) = &self.job {
                     job.cancel();
@@ -372,10 +390,16 @@ impl App {
         }
     }
 
-    /// Starts loading `paths`, or queues them behind the load in progress.
+    /// Starts loading `paths`, or queues them behind the load in progress. A folder with Sigma
+    /// rules in it loads as rules; any other folder opens the logs directly in it.
     fn open(&mut self, paths: Vec<PathBuf>) {
         let (rule_files, data_files): (Vec<PathBuf>, Vec<PathBuf>) =
             paths.into_iter().partition(|p| is_rule_path(p));
+        let mut data_files: Vec<PathBuf> = data_files
+            .into_iter()
+            .flat_map(|p| if p.is_dir() { logs_in(&p) } else { vec![p] })
+            .collect();
+        data_files.dedup();
         for path in rule_files {
             self.apply(Action::LoadRules(path));
         }
@@ -414,10 +438,15 @@ impl App {
             };
             match msg {
                 LoadMsg::Begin(path) => {
+                    // Replacing a file moves rows: keep the selection by what it is.
+                    if let Some(row) = self.selected.take()
+                        && let Some(event) = self.store.packed(row)
+                    {
+                        self.reselect = Some((event.source(), event.record_or_position()));
+                    }
                     let id = self.store.begin_source(Source::new(path));
                     job.assign(id);
                     self.current = Some((id, Progress::default()));
-                    self.selected = None;
                     self.visible_dirty = true;
                 }
                 LoadMsg::Events(id, batch, progress) => {
@@ -482,6 +511,16 @@ impl App {
             self.pending_select = None;
             self.scroll_to_selected = true;
         }
+        if let Some((source, record)) = self.reselect
+            && let Some(row) = self
+                .store
+                .packed_events()
+                .iter()
+                .position(|e| e.source() == source && e.record_or_position() == record)
+        {
+            self.selected = Some(row as Row);
+            self.reselect = None;
+        }
     }
 
     fn export(&mut self, kind: ExportKind) {
@@ -503,19 +542,33 @@ impl App {
             PickOutcome::Cancelled => return,
             PickOutcome::Unavailable(why) => {
                 self.status = format!(
-                    "No file dialog can open here ({why}); use `appxview scan --flagged-csv` instead."
+                    "No file dialog can open here ({why}); type where to save in the path field and press Save."
                 );
+                self.pending_export = Some(kind);
+                self.show_path_field = true;
+                if self.path_input.trim().is_empty() {
+                    self.path_input = default_name.to_owned();
+                }
                 return;
             }
         };
         let Some(path) = target else {
             return;
         };
+        self.export_to(kind, &path);
+    }
+
+    /// Writes the export of `kind` to `path` and says how it went in the status bar.
+    fn export_to(&mut self, kind: ExportKind, path: &std::path::Path) {
+        let rows: Vec<Row> = match kind {
+            ExportKind::FlaggedCsv => self.visible_flagged_or_all_flagged(),
+            ExportKind::FilteredCsv | ExportKind::Jsonl => self.visible.clone(),
+        };
         let result = match kind {
             ExportKind::FlaggedCsv | ExportKind::FilteredCsv => {
-                crate::export::write_csv(&self.store, &rows, &path)
+                crate::export::write_csv(&self.store, &rows, path)
             }
-            ExportKind::Jsonl => crate::export::write_jsonl(&self.store, &rows, &path),
+            ExportKind::Jsonl => crate::export::write_jsonl(&self.store, &rows, path),
         };
         self.status = match result {
             Ok(n) => format!("Exported {n} rows to {}", path.display()),
@@ -525,11 +578,25 @@ impl App {
 
     /// Flagged rows among those shown (all flagged AppX rows when the filter hides them all).
     fn visible_flagged_or_all_flagged(&self) -> Vec<Row> {
-        self.visible
+        let shown: Vec<Row> = self
+            .visible
             .iter()
             .copied()
             .filter(|row| self.store.detections.contains_key(row))
-            .collect()
+            .collect();
+        if !shown.is_empty() {
+            return shown;
+        }
+        let mut all = visible_rows(
+            &self.store,
+            &crate::filter::Filter {
+                flagged_only: true,
+                all_events: self.filter.all_events,
+                ..crate::filter::Filter::default()
+            },
+        );
+        sort_rows(&self.store, &mut all, self.sort);
+        all
     }
 
     /// Progress of the current load, if any.
@@ -549,7 +616,7 @@ impl eframe::App for App {
 /// A `.yml`/`.yaml` file, or a folder holding rules rather than logs.
 fn is_rule_path(path: &std::path::Path) -> bool {
     if path.is_dir() {
-        return true;
+        return holds_rules(path, 3);
     }
     path.extension()
         .and_then(|e| e.to_str())
@@ -601,4 +668,45 @@ fn drop_overlay_ui(ctx: &egui::Context) {
         egui::FontId::proportional(22.0),
         egui::Color32::WHITE,
     );
+}
+
+/// True if `folder` (or a folder below it, `depth` levels down) holds a `.yml`/`.yaml` file.
+fn holds_rules(folder: &std::path::Path, depth: usize) -> bool {
+    let Ok(entries) = std::fs::read_dir(folder) else {
+        return false;
+    };
+    entries.flatten().any(|entry| {
+        let path = entry.path();
+        if path.is_dir() {
+            depth > 0 && holds_rules(&path, depth - 1)
+        } else {
+            is_rule_path(&path)
+        }
+    })
+}
+
+/// The log files directly in `folder` (`.evtx`, `.json`, `.jsonl`, `.ndjson`), sorted; the
+/// folder itself if it has none, so the load reports what is wrong with it.
+fn logs_in(folder: &std::path::Path) -> Vec<PathBuf> {
+    let mut logs: Vec<PathBuf> = std::fs::read_dir(folder)
+        .map(|entries| {
+            entries
+                .flatten()
+                .map(|e| e.path())
+                .filter(|p| {
+                    p.is_file()
+                        && p.extension().and_then(|e| e.to_str()).is_some_and(|e| {
+                            ["evtx", "json", "jsonl", "ndjson"]
+                                .iter()
+                                .any(|x| e.eq_ignore_ascii_case(x))
+                        })
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    logs.sort();
+    if logs.is_empty() {
+        logs.push(folder.to_path_buf());
+    }
+    logs
 }

@@ -33,13 +33,13 @@ pub(super) fn events_table_ui(
         .column(TableColumn::initial(185.0).at_least(80.0).clip(true))
         .column(TableColumn::initial(55.0).at_least(40.0))
         .column(TableColumn::initial(80.0).at_least(40.0).clip(true))
+        .column(TableColumn::initial(190.0).at_least(90.0).clip(true))
         .column(TableColumn::initial(160.0).at_least(60.0).clip(true))
         .column(TableColumn::initial(105.0).at_least(40.0).clip(true))
         .column(TableColumn::initial(160.0).at_least(60.0).clip(true))
         .column(TableColumn::initial(150.0).at_least(60.0).clip(true))
         .column(TableColumn::initial(110.0).at_least(40.0).clip(true))
-        .column(TableColumn::initial(130.0).at_least(40.0).clip(true))
-        .column(TableColumn::remainder().at_least(170.0).clip(true))
+        .column(TableColumn::remainder().at_least(100.0).clip(true))
         .header(row_height + 2.0, |mut header| {
             for column in Column::ALL {
                 header.col(|ui| {
@@ -83,12 +83,42 @@ pub(super) fn events_table_ui(
                         ui.add(egui::Label::new(text).truncate().selectable(false));
                     });
                 };
-                cell(&mut row, event.time.display());
+                cell(
+                    &mut row,
+                    if event.recovered {
+                        format!("{} [recovered]", event.time.display())
+                    } else {
+                        event.time.display()
+                    },
+                );
                 cell(
                     &mut row,
                     event.event_id.map(|id| id.to_string()).unwrap_or_default(),
                 );
                 cell(&mut row, level_name(event.level).to_owned());
+                row.col(|ui| {
+                    if let Some(level) = level {
+                        ui.painter().rect_filled(
+                            ui.max_rect(),
+                            0.0,
+                            severity_color(level).gamma_multiply(0.25),
+                        );
+                        let titles: Vec<&str> = store
+                            .hits(event_row)
+                            .iter()
+                            .filter_map(|d| store.rules.rules.get(d.rule).map(|r| r.title.as_str()))
+                            .collect();
+                        ui.colored_label(
+                            severity_color(level),
+                            format!("!! {}", level.to_string().to_uppercase()),
+                        );
+                        ui.add(
+                            egui::Label::new(titles.join(", "))
+                                .truncate()
+                                .selectable(false),
+                        );
+                    }
+                });
                 cell(
                     &mut row,
                     store
@@ -115,29 +145,6 @@ pub(super) fn events_table_ui(
                         .map(|s| s.display_name())
                         .unwrap_or_default(),
                 );
-                row.col(|ui| {
-                    if let Some(level) = level {
-                        ui.painter().rect_filled(
-                            ui.max_rect(),
-                            0.0,
-                            severity_color(level).gamma_multiply(0.25),
-                        );
-                        let titles: Vec<&str> = store
-                            .hits(event_row)
-                            .iter()
-                            .filter_map(|d| store.rules.rules.get(d.rule).map(|r| r.title.as_str()))
-                            .collect();
-                        ui.colored_label(
-                            severity_color(level),
-                            format!("!! {}", level.to_string().to_uppercase()),
-                        );
-                        ui.add(
-                            egui::Label::new(titles.join(", "))
-                                .truncate()
-                                .selectable(false),
-                        );
-                    }
-                });
                 if row.response().clicked() {
                     actions.push(Action::Select(event_row));
                 }

@@ -49,11 +49,13 @@ pub(super) fn menu_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action
                 .add(egui::TextEdit::singleline(&mut app.path_input).desired_width(360.0))
                 .labelled_by(label.id);
             let enter = response.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
-            if ui.button("Load").clicked() || enter {
-                let path = PathBuf::from(app.path_input.trim());
-                if !path.as_os_str().is_empty() {
-                    actions.push(Action::Open(vec![path]));
+            let path = PathBuf::from(app.path_input.trim());
+            if app.pending_export.is_some() {
+                if (ui.button("Save").clicked() || enter) && !path.as_os_str().is_empty() {
+                    actions.push(Action::ExportTo(path));
                 }
+            } else if (ui.button("Load").clicked() || enter) && !path.as_os_str().is_empty() {
+                actions.push(Action::Open(vec![path]));
             }
         }
     });
@@ -153,13 +155,13 @@ pub(super) fn status_ui(ui: &mut egui::Ui, app: &App, actions: &mut Vec<Action>)
             app.store.appx_count()
         };
         ui.label(format!(
-            "Shown {} of {} {}events · {} flagged · {} warnings · {} files",
+            "Shown {} of {} {}events · {} flagged · {} · {}",
             app.visible.len(),
             total,
             if all { "" } else { "AppX " },
             app.store.flagged_count(all),
-            app.store.warning_count(),
-            app.store.sources.len(),
+            counted(app.store.warning_count(), "warning"),
+            counted(app.store.sources.len(), "file"),
         ));
         if !app.status.is_empty() {
             ui.separator();
@@ -237,4 +239,13 @@ pub(super) fn warnings_ui(ui: &mut egui::Ui, store: &Store) {
                 ui.label("No warnings.");
             }
         });
+}
+
+/// `1 file`, `2 files`.
+fn counted(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
 }
