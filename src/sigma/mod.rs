@@ -2,8 +2,9 @@
 //! say why they fired.
 //!
 //! Pipeline: `load` (files, multi-document YAML) → `compile` (one document → [`Rule`], using
-//! `condition`, `matcher`, `glob`, `fields`, `logsource`) → [`RuleSet::evaluate`] (logsource
-//! predicate first, then `detection`). The built-in AppX pack is embedded (`builtin`).
+//! `condition`, `matcher`, `glob`, `fields`, `logsource`) → [`RuleSet::evaluate`] (the rules
+//! `index` lists for the event's channel, provider and id, then `detection`). The built-in
+//! AppX pack is embedded (`builtin`).
 //! Not supported, and reported per rule with the reason: correlation and filter meta rules,
 //! rule collections (`action:`), aggregations in conditions, the `expand` modifier, regexes
 //! the `regex` crate cannot compile (look-around, back-references). No threads, no I/O except
