@@ -237,15 +237,14 @@ struct WindowsResult {
 /// (3) Every Windows SigmaHQ rule over every regression EVTX event, `passes` times until
 /// `min_secs` have passed.
 fn windows_rules(loaded: &RuleSet, min_secs: f64) -> WindowsResult {
-    let mut set = RuleSet {
-        rules: loaded
+    let mut set = RuleSet::from_rules(
+        loaded
             .rules
             .iter()
             .filter(|r| *r.logsource() != LogsourcePred::Never)
             .cloned()
             .collect(),
-        errors: Vec::new(),
-    };
+    );
     for rule in &mut set.rules {
         rule.enabled = true;
     }

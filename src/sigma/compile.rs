@@ -149,7 +149,7 @@ fn value_matchers(v: &Y, m: &Mods, keyword: bool) -> Result<Vec<(Matcher, String
     let one = |mt: Matcher| Ok(vec![(mt, shown(&text))]);
     if m.fieldref {
         return one(Matcher::FieldRef {
-            name: text.as_str().into(),
+            key: super::fields::FieldKey::from_name(&text),
             starts: m.contains || m.startswith,
             ends: m.contains || m.endswith,
             cased: m.cased,
@@ -365,6 +365,7 @@ pub fn rule(doc: &Y) -> Result<Rule, String> {
         source: String::new(),
         builtin: false,
         enabled: true,
+        uid: super::index::next_rule_uid(),
         compiled: Compiled {
             logsource,
             selections,

@@ -8,7 +8,7 @@ use std::borrow::Cow;
 use super::Why;
 use super::condition::Cond;
 use super::fields::FieldKey;
-use super::matcher::Matcher;
+use super::matcher::{Matcher, TextFacts};
 use crate::model::{Event, Value};
 
 /// One `Field|modifiers: values` entry, or a keyword list (no field).
@@ -51,7 +51,6 @@ fn value_text(v: Option<&Value>) -> String {
 
 impl Item {
     fn is_match(&self, event: &Event, sel: &str, mut why: Option<&mut Vec<Why>>) -> bool {
-        let other = |name: &str| FieldKey::from_name(name).get(event);
         match &self.field {
             Some(key) => {
                 let got: Option<Cow<'_, Value>> = key.get(event);
@@ -66,12 +65,12 @@ impl Item {
                         });
                     }
                 };
-                let mut folded = None;
+                let mut facts = TextFacts::default();
                 if self.all {
                     if self
                         .matchers
                         .iter()
-                        .all(|m| m.matches(value, &other, &mut folded))
+                        .all(|m| m.matches(value, event, &mut facts))
                     {
                         for k in 0..self.matchers.len() {
                             record(k, &mut why);
@@ -83,7 +82,7 @@ impl Item {
                     match self
                         .matchers
                         .iter()
-                        .position(|m| m.matches(value, &other, &mut folded))
+                        .position(|m| m.matches(value, event, &mut facts))
                     {
                         Some(k) => {
                             record(k, &mut why);
@@ -100,7 +99,8 @@ impl Item {
                         .fields
                         .iter()
                         .find(|(_, v)| {
-                            !matches!(v, Value::Null) && m.matches(Some(v), &other, &mut None)
+                            !matches!(v, Value::Null)
+                                && m.matches(Some(v), event, &mut TextFacts::default())
                         })
                         .map(|(_, v)| v)
                 };
@@ -131,9 +131,9 @@ impl Item {
                         if matches!(v, Value::Null) {
                             continue;
                         }
-                        let mut folded = None;
+                        let mut facts = TextFacts::default();
                         for (k, m) in self.matchers.iter().enumerate() {
-                            if m.matches(Some(v), &other, &mut folded) {
+                            if m.matches(Some(v), event, &mut facts) {
                                 record(k, v, &mut why);
                                 return true;
                             }

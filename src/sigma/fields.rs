@@ -142,12 +142,17 @@ impl FieldKey {
             FieldKey::ThreadId => num(event.thread_id.map(u64::from)),
             FieldKey::Version => num(event.version.map(u64::from)),
             FieldKey::UserId => event.user_sid.and_then(sym),
+            // Exact name, then ASCII case ignored (what `Event::field_ignore_case` does, by
+            // interned forms: the name is interned, so its lower-case form is too).
             FieldKey::Data(name, interned) => event
                 .fields
                 .iter()
                 .find(|(n, _)| n == interned)
+                .or_else(|| {
+                    let folded = interned.folded();
+                    event.fields.iter().find(|(n, _)| n.folded() == folded)
+                })
                 .map(|(_, v)| v)
-                .or_else(|| event.field_ignore_case(name))
                 .or_else(|| loose(event, name))
                 .or_else(|| audit_4688(event, name))
                 .map(Cow::Borrowed),

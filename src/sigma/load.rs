@@ -16,6 +16,7 @@ impl RuleSet {
     /// failure it is returned as `Err`; otherwise failures are pushed to [`RuleSet::errors`]
     /// and the number of rules added is returned.
     pub fn load_str(&mut self, yaml: &str, source: &str) -> Result<usize, RuleLoadError> {
+        self.index.clear();
         let mut docs = Vec::new();
         for doc in serde_yaml::Deserializer::from_str(yaml) {
             match serde_yaml::Value::deserialize(doc) {

@@ -34,6 +34,12 @@ impl LogsourcePred {
     /// True when the rule applies to `event`.
     #[inline]
     pub fn matches(&self, event: &Event) -> bool {
+        self.matches_facts(event.channel, event.provider, event.event_id)
+    }
+
+    /// True when the rule applies to an event with this channel, provider and event id (the
+    /// only facts a logsource looks at).
+    pub fn matches_facts(&self, channel: Sym, provider: Sym, event_id: Option<u32>) -> bool {
         match self {
             LogsourcePred::Any => true,
             LogsourcePred::Never => false,
@@ -42,11 +48,12 @@ impl LogsourcePred {
                 providers,
                 event_ids,
             } => {
-                (channels.contains(&event.channel) || providers.contains(&event.provider))
-                    && (event_ids.is_empty()
-                        || event.event_id.is_some_and(|id| event_ids.contains(&id)))
+                (channels.contains(&channel) || providers.contains(&provider))
+                    && (event_ids.is_empty() || event_id.is_some_and(|id| event_ids.contains(&id)))
             }
-            LogsourcePred::AnyOf(alternatives) => alternatives.iter().any(|p| p.matches(event)),
+            LogsourcePred::AnyOf(alternatives) => alternatives
+                .iter()
+                .any(|p| p.matches_facts(channel, provider, event_id)),
         }
     }
 }

@@ -13,8 +13,9 @@ use std::net::IpAddr;
 
 use regex::Regex;
 
+use super::fields::FieldKey;
 use super::glob::Glob;
-use crate::model::Value;
+use crate::model::{Event, Value};
 
 /// Numeric comparison of `gt`/`gte`/`lt`/`lte`.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -45,10 +46,10 @@ pub enum Matcher {
     Compare(CmpOp, f64),
     /// `cidr`.
     Cidr(IpAddr, u8),
-    /// `fieldref`: equals another field of the same event (the field name is resolved by the
-    /// caller, which passes its value as `other`).
+    /// `fieldref`: equals another field of the same event (`key` is that field, looked up
+    /// once when the rule is compiled).
     FieldRef {
-        name: Box<str>,
+        key: FieldKey,
         starts: bool,
         ends: bool,
         cased: bool,
@@ -114,38 +115,53 @@ pub fn parse_cidr(text: &str) -> Option<(IpAddr, u8)> {
     (bits <= max).then_some((ip, bits))
 }
 
+/// What one event value's text is, worked out once for all the matchers of one item.
+#[derive(Default)]
+pub struct TextFacts {
+    ascii: Option<bool>,
+    folded: Option<String>,
+}
+
+impl TextFacts {
+    fn is_ascii(&mut self, text: &str) -> bool {
+        *self.ascii.get_or_insert_with(|| text.is_ascii())
+    }
+
+    fn folded(&mut self, text: &str) -> &str {
+        self.folded.get_or_insert_with(|| text.to_lowercase())
+    }
+}
+
 impl Matcher {
-    /// True when the event's value (`None` = absent) matches. `other` resolves `fieldref`;
-    /// `folded` caches the value's lower-cased text across the matchers of one item (pass
-    /// the same `None`-initialised slot for the same value).
-    pub fn matches<'a>(
-        &self,
-        value: Option<&Value>,
-        other: &dyn Fn(&str) -> Option<Cow<'a, Value>>,
-        folded: &mut Option<String>,
-    ) -> bool {
+    /// True when the event's value (`None` = absent) matches. `event` answers `fieldref`;
+    /// `facts` caches what the value's text is (ASCII or not, lower-cased) across the
+    /// matchers of one item (pass the same fresh [`TextFacts`] for the same value).
+    pub fn matches(&self, value: Option<&Value>, event: &Event, facts: &mut TextFacts) -> bool {
         match self {
             Matcher::Null => matches!(value, None | Some(Value::Null)),
             Matcher::Exists(want) => matches!(value, Some(v) if *v != Value::Null) == *want,
             _ => match value {
                 None | Some(Value::Null) => false,
-                Some(Value::List(items)) => items.iter().any(|v| self.scalar(v, other, &mut None)),
-                Some(v) => self.scalar(v, other, folded),
+                Some(Value::List(items)) => items
+                    .iter()
+                    .any(|v| self.scalar(v, event, &mut TextFacts::default())),
+                Some(v) => self.scalar(v, event, facts),
             },
         }
     }
 
-    fn scalar<'a>(
-        &self,
-        v: &Value,
-        other: &dyn Fn(&str) -> Option<Cow<'a, Value>>,
-        folded: &mut Option<String>,
-    ) -> bool {
+    fn scalar(&self, v: &Value, event: &Event, facts: &mut TextFacts) -> bool {
         match self {
             Matcher::Null | Matcher::Exists(_) => false,
             Matcher::Text(g) if g.is_cased() => g.is_match(&v.to_text()),
             Matcher::Text(g) => {
-                g.is_match_folded(folded.get_or_insert_with(|| v.to_text().to_lowercase()))
+                let text = v.to_text();
+                if facts.is_ascii(&text)
+                    && let Some(hit) = g.match_ascii(&text)
+                {
+                    return hit;
+                }
+                g.is_match_folded(facts.folded(&text))
             }
             Matcher::Number { n, glob } => match number_of(v) {
                 Some(x) => x == *n,
@@ -175,12 +191,14 @@ impl Matcher {
                 .parse::<IpAddr>()
                 .is_ok_and(|ip| in_cidr(ip, *net, *bits)),
             Matcher::FieldRef {
-                name,
+                key,
                 starts,
                 ends,
                 cased,
             } => {
-                let Some(o) = other(name) else { return false };
+                let Some(o) = key.get(event) else {
+                    return false;
+                };
                 if matches!(*o, Value::Null) {
                     return false;
                 }

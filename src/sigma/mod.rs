@@ -2,8 +2,9 @@
 //! say why they fired.
 //!
 //! Pipeline: `load` (files, multi-document YAML) → `compile` (one document → [`Rule`], using
-//! `condition`, `matcher`, `glob`, `fields`, `logsource`) → [`RuleSet::evaluate`] (logsource
-//! predicate first, then `detection`). The built-in AppX pack is embedded (`builtin`).
+//! `condition`, `matcher`, `glob`, `fields`, `logsource`) → [`RuleSet::evaluate`] (the rules
+//! `index` lists for the event's channel, provider and id, then `detection`). The built-in
+//! AppX pack is embedded (`builtin`).
 //! Not supported, and reported per rule with the reason: correlation and filter meta rules,
 //! rule collections (`action:`), aggregations in conditions, the `expand` modifier, regexes
 //! the `regex` crate cannot compile (look-around, back-references). No threads, no I/O except
@@ -15,6 +16,7 @@ mod condition;
 mod detection;
 mod fields;
 mod glob;
+mod index;
 mod load;
 mod logsource;
 mod matcher;
@@ -93,6 +95,8 @@ pub struct Rule {
     pub source: String,
     pub builtin: bool,
     pub enabled: bool,
+    /// Process-unique id of the compiled rule (clones share it), for the rule index.
+    pub(crate) uid: u64,
     pub(crate) compiled: Compiled,
 }
 
@@ -196,10 +200,17 @@ pub struct Detection {
 }
 
 /// Loaded rules and the rules that could not be loaded.
+///
+/// Evaluation goes through an index of which rules can apply to an event's channel,
+/// provider and event id (built lazily, see `index`). Toggling [`Rule::enabled`] needs
+/// nothing else; the index notices rules added, removed or replaced through `rules` by its
+/// buffer, its length, its first and last rules and the candidates it returns; after any
+/// other in-place change of `rules`, call [`RuleSet::rules_changed`].
 #[derive(Clone, Debug, Default)]
 pub struct RuleSet {
     pub rules: Vec<Rule>,
     pub errors: Vec<RuleLoadError>,
+    index: index::RuleIndex,
 }
 
 impl RuleSet {
@@ -219,9 +230,45 @@ impl RuleSet {
         set
     }
 
+    /// A set of these rules (no load errors).
+    pub fn from_rules(rules: Vec<Rule>) -> RuleSet {
+        RuleSet {
+            rules,
+            ..RuleSet::default()
+        }
+    }
+
+    /// Drops the rule index after `rules` were changed in place (not needed for `enabled`,
+    /// for loading, or for rules added or removed).
+    pub fn rules_changed(&mut self) {
+        self.index.clear();
+    }
+
     /// Evaluates the enabled rules on `event` (logsource first). Allocates nothing when no
-    /// rule fires.
+    /// rule fires. Only the rules whose logsource and event-id prefilter accept the event's
+    /// channel, provider and id are looked at; the result is the same as
+    /// [`RuleSet::evaluate_each`].
     pub fn evaluate(&self, event: &Event) -> Vec<Detection> {
+        let candidates = self.index.candidates(&self.rules, event);
+        let mut out = Vec::new();
+        for c in candidates.iter() {
+            let Some(rule) = self.rules.get(c.index as usize).filter(|r| r.uid == c.uid) else {
+                // `rules` was changed in place: start the index again and look at every rule.
+                self.index.invalidate();
+                return self.evaluate_each(event);
+            };
+            if rule.enabled && rule.matches_detection(event) {
+                out.push(Detection {
+                    rule: c.index as usize,
+                    why: rule.explain_hit(event),
+                });
+            }
+        }
+        out
+    }
+
+    /// [`RuleSet::evaluate`] without the index: every enabled rule in turn.
+    pub fn evaluate_each(&self, event: &Event) -> Vec<Detection> {
         let mut out = Vec::new();
         for (i, rule) in self.rules.iter().enumerate() {
             if rule.enabled && rule.matches(event) {
