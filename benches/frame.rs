@@ -43,13 +43,13 @@ const FRAME: Duration = Duration::from_micros(16_667);
 struct NoDialog;
 
 impl FilePicker for NoDialog {
-    fn pick_files(&mut self) -> PickOutcome {
+    fn pick_files(&self) -> PickOutcome {
         PickOutcome::Unavailable("benchmark".to_owned())
     }
-    fn pick_rules(&mut self) -> PickOutcome {
+    fn pick_rules(&self) -> PickOutcome {
         PickOutcome::Unavailable("benchmark".to_owned())
     }
-    fn save_file(&mut self, _: &str, _: &str) -> PickOutcome {
+    fn save_file(&self, _: &str, _: &str) -> PickOutcome {
         PickOutcome::Unavailable("benchmark".to_owned())
     }
 }

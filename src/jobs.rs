@@ -7,7 +7,7 @@
 //! warning saying so and the remaining files are not read. A [`RulesJob`] re-evaluates the
 //! rules over every loaded event after rules were added or toggled. The UI drains both each
 //! frame; `wake` (the UI's repaint request) is called after every message, so this module
-//! needs no egui.
+//! needs no egui. A [`Call`] runs one blocking call (a file dialog) off the UI thread.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -205,5 +205,39 @@ impl RulesJob {
 impl Drop for RulesJob {
     fn drop(&mut self) {
         self.cancel.store(true, Ordering::Relaxed);
+    }
+}
+
+/// One blocking call run on its own thread (a file dialog, which would otherwise stop the
+/// window from drawing until it closes).
+pub struct Call<T> {
+    rx: mpsc::Receiver<T>,
+}
+
+impl<T: Send + 'static> Call<T> {
+    /// Starts `call` on a new thread; `wake` is called when it has answered.
+    pub fn spawn(
+        call: impl FnOnce() -> T + Send + 'static,
+        wake: impl Fn() + Send + 'static,
+    ) -> std::io::Result<Call<T>> {
+        let (tx, rx) = mpsc::sync_channel(1);
+        std::thread::Builder::new()
+            .name("appxview-dialog".to_owned())
+            .spawn(move || {
+                let _ = tx.send(call());
+                wake();
+            })?;
+        Ok(Call { rx })
+    }
+
+    /// The answer, if it came within `wait` (calls that answer at once, such as "no dialog
+    /// here", are then handled in the same frame).
+    pub fn answer_within(&self, wait: std::time::Duration) -> Option<T> {
+        self.rx.recv_timeout(wait).ok()
+    }
+
+    /// True once the thread has gone without answering (it panicked).
+    pub fn is_lost(&self) -> bool {
+        matches!(self.rx.try_recv(), Err(mpsc::TryRecvError::Disconnected))
     }
 }

@@ -15,13 +15,13 @@ use egui_kittest::kittest::Queryable as _;
 struct NoDialog;
 
 impl FilePicker for NoDialog {
-    fn pick_files(&mut self) -> PickOutcome {
+    fn pick_files(&self) -> PickOutcome {
         PickOutcome::Unavailable("test".to_owned())
     }
-    fn pick_rules(&mut self) -> PickOutcome {
+    fn pick_rules(&self) -> PickOutcome {
         PickOutcome::Unavailable("test".to_owned())
     }
-    fn save_file(&mut self, _: &str, _: &str) -> PickOutcome {
+    fn save_file(&self, _: &str, _: &str) -> PickOutcome {
         PickOutcome::Unavailable("test".to_owned())
     }
 }
@@ -45,6 +45,8 @@ fn fixture(rel: &str) -> PathBuf {
 fn harness(app: App) -> Harness<'static, App> {
     Harness::builder()
         .with_size(egui::vec2(1400.0, 800.0))
+        // Background threads (loader, rules, dialog) ask for a repaint when they answer.
+        .with_max_steps(16)
         .build_ui_state(|ui, app: &mut App| app.ui(ui), app)
 }
 
@@ -293,4 +295,67 @@ fn toggling_a_rule_evaluates_again_in_the_background() {
         flagged,
         "enabled again, same hits"
     );
+}
+
+/// A dialog that stays open until the test answers it (as a person would, later).
+struct SlowDialog(std::sync::Mutex<std::sync::mpsc::Receiver<PathBuf>>);
+
+impl FilePicker for SlowDialog {
+    fn pick_files(&self) -> PickOutcome {
+        match self.0.lock().unwrap().recv() {
+            Ok(path) => PickOutcome::Picked(vec![path]),
+            Err(_) => PickOutcome::Cancelled,
+        }
+    }
+    fn pick_rules(&self) -> PickOutcome {
+        PickOutcome::Cancelled
+    }
+    fn save_file(&self, _: &str, _: &str) -> PickOutcome {
+        PickOutcome::Cancelled
+    }
+}
+
+#[test]
+fn the_window_keeps_drawing_while_a_file_dialog_is_open() {
+    let (answer, question) = std::sync::mpsc::channel();
+    let app = App::new(
+        RuleSet::builtin(),
+        Box::new(SlowDialog(std::sync::Mutex::new(question))),
+        Vec::new(),
+    );
+    let mut h = harness(app);
+    h.run();
+    let started = std::time::Instant::now();
+    h.state_mut().apply(Action::OpenDialog);
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(2),
+        "opening the dialog returned at once"
+    );
+    // The dialog is open: frames still run and the filter still takes typing.
+    for _ in 0..3 {
+        h.step();
+    }
+    h.get_by_label("Package:").click();
+    h.step();
+    h.get_by_label("Package:").type_text("zoom");
+    h.step();
+    assert_eq!(h.state().filter.package, "zoom");
+    assert!(!h.state().is_loading());
+    // A second dialog is refused while one is open.
+    h.state_mut().apply(Action::OpenDialog);
+    assert!(h.state().status.contains("already open"), "{}", h.state().status);
+
+    answer
+        .send(fixture("assets/samples/appx-demo-synthetic.evtx"))
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !h.state().is_loading() && h.state().store.is_empty() {
+        assert!(std::time::Instant::now() < deadline, "the answer was never handled");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        h.step();
+    }
+    h.state_mut().wait_for_load();
+    h.step();
+    assert_eq!(h.state().store.len(), 406);
+    assert!(!h.state().visible.is_empty(), "the zoom filter shows the Zoom rows");
 }

@@ -20,7 +20,7 @@ pub use picker::{FilePicker, NativePicker, PickOutcome};
 
 use crate::filter::{Filter, Sort, sort_rows, visible_rows};
 use crate::ingest::{Progress, ReadOptions};
-use crate::jobs::{LoadJob, LoadMsg, RulesJob};
+use crate::jobs::{Call, LoadJob, LoadMsg, RulesJob};
 use crate::memory::{self, Budget};
 use crate::model::{Row, Source, SourceId};
 use crate::sigma::{RuleSet, Severity};
@@ -48,6 +48,14 @@ pub enum Action {
     CancelLoad,
     ToggleRule(usize),
     FilterToRule(Option<usize>),
+}
+
+/// What an open file dialog's answer is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum DialogFor {
+    Open,
+    Rules,
+    Save(ExportKind),
 }
 
 /// Which export an Export dialog is for.
@@ -91,7 +99,9 @@ pub struct App {
     current: Option<(SourceId, Progress)>,
     /// Last status message (errors of actions, export results).
     pub status: String,
-    picker: Box<dyn FilePicker>,
+    picker: std::sync::Arc<dyn FilePicker>,
+    /// The file dialog open now, and what its answer is for.
+    dialog: Option<(DialogFor, Call<PickOutcome>)>,
     read_options: ReadOptions,
     /// Set by the window so background threads can request a repaint.
     repaint: Option<egui::Context>,
@@ -127,7 +137,8 @@ impl App {
             queued: VecDeque::new(),
             current: None,
             status: String::new(),
-            picker,
+            picker: std::sync::Arc::from(picker),
+            dialog: None,
             read_options: ReadOptions::default(),
             repaint: None,
             raw_cache: detail::RawCache::default(),
@@ -227,6 +238,7 @@ impl App {
             self.repaint = Some(ui.ctx().clone());
         }
         self.receive_rules();
+        self.receive_dialog(Duration::ZERO);
         // Drain the loader for at most ~10 ms, so the window never freezes.
         if self.receive(Duration::from_millis(10)) {
             ui.ctx().request_repaint();
@@ -310,34 +322,18 @@ impl App {
     pub fn apply(&mut self, action: Action) {
         match action {
             Action::Open(paths) => self.open(paths),
-            Action::OpenDialog => match self.picker.pick_files() {
-                PickOutcome::Picked(paths) => self.open(paths),
-                PickOutcome::Cancelled => {}
-                PickOutcome::Unavailable(why) => {
-                    self.status =
-                        format!("No file dialog can open here ({why}); type a path below.");
-                    self.show_path_field = true;
-                    self.pending_export = None;
-                }
-            },
+            Action::OpenDialog => {
+                let picker = std::sync::Arc::clone(&self.picker);
+                self.start_dialog(DialogFor::Open, move || picker.pick_files());
+            }
             Action::ShowPathField => {
                 self.show_path_field = true;
                 self.pending_export = None;
             }
-            Action::LoadRulesDialog => match self.picker.pick_rules() {
-                PickOutcome::Picked(paths) => {
-                    for path in paths {
-                        self.apply(Action::LoadRules(path));
-                    }
-                }
-                PickOutcome::Cancelled => {}
-                PickOutcome::Unavailable(why) => {
-                    self.status = format!(
-                        "No file dialog can open here ({why}); type the rules path in the path field."
-                    );
-                    self.show_path_field = true;
-                }
-            },
+            Action::LoadRulesDialog => {
+                let picker = std::sync::Arc::clone(&self.picker);
+                self.start_dialog(DialogFor::Rules, move || picker.pick_rules());
+            }
             Action::LoadRules(path) => {
                 let errors_before = self.store.rules.errors.len();
                 let loaded = self.store.rules.load_path(&path);
@@ -532,30 +528,94 @@ impl App {
             self.status = "Nothing to export: no rows.".to_owned();
             return;
         }
-        let (default_name, extension) = match kind {
-            ExportKind::FlaggedCsv => ("appxview-flagged.csv", "csv"),
-            ExportKind::FilteredCsv => ("appxview-filtered.csv", "csv"),
-            ExportKind::Jsonl => ("appxview-events.jsonl", "jsonl"),
+        let default_name = Self::export_name(kind);
+        let extension = match kind {
+            ExportKind::FlaggedCsv | ExportKind::FilteredCsv => "csv",
+            ExportKind::Jsonl => "jsonl",
         };
-        let target = match self.picker.save_file(default_name, extension) {
-            PickOutcome::Picked(mut paths) => paths.pop(),
-            PickOutcome::Cancelled => return,
-            PickOutcome::Unavailable(why) => {
+        let picker = std::sync::Arc::clone(&self.picker);
+        self.start_dialog(DialogFor::Save(kind), move || {
+            picker.save_file(default_name, extension)
+        });
+    }
+
+    /// The default file name of an export.
+    fn export_name(kind: ExportKind) -> &'static str {
+        match kind {
+            ExportKind::FlaggedCsv => "appxview-flagged.csv",
+            ExportKind::FilteredCsv => "appxview-filtered.csv",
+            ExportKind::Jsonl => "appxview-events.jsonl",
+        }
+    }
+
+    /// Opens a file dialog on its own thread; its answer is handled when it comes
+    /// ([`App::receive_dialog`]). One dialog at a time.
+    fn start_dialog(
+        &mut self,
+        purpose: DialogFor,
+        call: impl FnOnce() -> PickOutcome + Send + 'static,
+    ) {
+        if self.dialog.is_some() {
+            self.status = "A file dialog is already open.".to_owned();
+            return;
+        }
+        match Call::spawn(call, self.waker()) {
+            Ok(call) => {
+                self.dialog = Some((purpose, call));
+                self.receive_dialog(Duration::from_millis(50));
+            }
+            Err(e) => self.status = format!("Cannot open a file dialog: {e}"),
+        }
+    }
+
+    /// Handles the open dialog's answer if it comes within `wait`.
+    fn receive_dialog(&mut self, wait: Duration) {
+        let Some((purpose, call)) = &self.dialog else {
+            return;
+        };
+        let purpose = *purpose;
+        let outcome = match call.answer_within(wait) {
+            Some(outcome) => outcome,
+            None if call.is_lost() => PickOutcome::Unavailable("the dialog failed".to_owned()),
+            None => return,
+        };
+        self.dialog = None;
+        match (purpose, outcome) {
+            (_, PickOutcome::Cancelled) => {}
+            (DialogFor::Open, PickOutcome::Picked(paths)) => self.open(paths),
+            (DialogFor::Rules, PickOutcome::Picked(paths)) => {
+                for path in paths {
+                    self.apply(Action::LoadRules(path));
+                }
+            }
+            (DialogFor::Save(kind), PickOutcome::Picked(mut paths)) => {
+                if let Some(path) = paths.pop() {
+                    self.export_to(kind, &path);
+                }
+            }
+            (DialogFor::Open, PickOutcome::Unavailable(why)) => {
+                self.status = format!("No file dialog can open here ({why}); type a path below.");
+                self.show_path_field = true;
+                self.pending_export = None;
+            }
+            (DialogFor::Rules, PickOutcome::Unavailable(why)) => {
+                self.status = format!(
+                    "No file dialog can open here ({why}); type the rules path in the path field."
+                );
+                self.show_path_field = true;
+                self.pending_export = None;
+            }
+            (DialogFor::Save(kind), PickOutcome::Unavailable(why)) => {
                 self.status = format!(
                     "No file dialog can open here ({why}); type where to save in the path field and press Save."
                 );
                 self.pending_export = Some(kind);
                 self.show_path_field = true;
                 if self.path_input.trim().is_empty() {
-                    self.path_input = default_name.to_owned();
+                    self.path_input = Self::export_name(kind).to_owned();
                 }
-                return;
             }
-        };
-        let Some(path) = target else {
-            return;
-        };
-        self.export_to(kind, &path);
+        }
     }
 
     /// Writes the export of `kind` to `path` and says how it went in the status bar.

@@ -15,14 +15,15 @@ pub enum PickOutcome {
     Unavailable(String),
 }
 
-/// Opens file dialogs.
-pub trait FilePicker {
+/// Opens file dialogs. Called on a thread of their own (`jobs::Call`), so the window keeps
+/// drawing while a dialog is open.
+pub trait FilePicker: Send + Sync {
     /// Log files to open (several allowed).
-    fn pick_files(&mut self) -> PickOutcome;
+    fn pick_files(&self) -> PickOutcome;
     /// A Sigma rule file or folder.
-    fn pick_rules(&mut self) -> PickOutcome;
+    fn pick_rules(&self) -> PickOutcome;
     /// Where to save an export.
-    fn save_file(&mut self, default_name: &str, extension: &str) -> PickOutcome;
+    fn save_file(&self, default_name: &str, extension: &str) -> PickOutcome;
 }
 
 /// The platform's dialogs through rfd.
@@ -53,7 +54,7 @@ impl NativePicker {
 }
 
 impl FilePicker for NativePicker {
-    fn pick_files(&mut self) -> PickOutcome {
+    fn pick_files(&self) -> PickOutcome {
         if let Some(why) = Self::unavailable() {
             return PickOutcome::Unavailable(why);
         }
@@ -67,7 +68,7 @@ impl FilePicker for NativePicker {
         }
     }
 
-    fn pick_rules(&mut self) -> PickOutcome {
+    fn pick_rules(&self) -> PickOutcome {
         if let Some(why) = Self::unavailable() {
             return PickOutcome::Unavailable(why);
         }
@@ -77,7 +78,7 @@ impl FilePicker for NativePicker {
         }
     }
 
-    fn save_file(&mut self, default_name: &str, extension: &str) -> PickOutcome {
+    fn save_file(&self, default_name: &str, extension: &str) -> PickOutcome {
         if let Some(why) = Self::unavailable() {
             return PickOutcome::Unavailable(why);
         }
