@@ -207,6 +207,11 @@ fn hresult_examples_and_unknown() {
     .unwrap();
     assert_eq!(d.decoded, Decoded::Unknown);
     assert_eq!(d.table, "HRESULT");
+    // Built by HRESULT_FROM_WIN32 but not in the table (0x800704EC, the AppLocker 412 code):
+    // the Win32 error number, never a guessed name.
+    let win32 = hresult(&Value::Str("0x800704ec".into())).unwrap();
+    assert_eq!(win32.symbol, "HRESULT_FROM_WIN32(1260)");
+    assert!(win32.meaning.starts_with("Win32 error 1260"), "{}", win32.meaning);
     // Not a number at all.
     assert_eq!(hresult(&Value::Str("access denied".into())), None);
     assert_eq!(hresult(&Value::Int(-1 - i64::from(u32::MAX))), None);

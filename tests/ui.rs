@@ -343,19 +343,29 @@ fn the_window_keeps_drawing_while_a_file_dialog_is_open() {
     assert!(!h.state().is_loading());
     // A second dialog is refused while one is open.
     h.state_mut().apply(Action::OpenDialog);
-    assert!(h.state().status.contains("already open"), "{}", h.state().status);
+    assert!(
+        h.state().status.contains("already open"),
+        "{}",
+        h.state().status
+    );
 
     answer
         .send(fixture("assets/samples/appx-demo-synthetic.evtx"))
         .unwrap();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     while !h.state().is_loading() && h.state().store.is_empty() {
-        assert!(std::time::Instant::now() < deadline, "the answer was never handled");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the answer was never handled"
+        );
         std::thread::sleep(std::time::Duration::from_millis(5));
         h.step();
     }
     h.state_mut().wait_for_load();
     h.step();
     assert_eq!(h.state().store.len(), 406);
-    assert!(!h.state().visible.is_empty(), "the zoom filter shows the Zoom rows");
+    assert!(
+        !h.state().visible.is_empty(),
+        "the zoom filter shows the Zoom rows"
+    );
 }

@@ -111,11 +111,22 @@ pub fn hresult(value: &Value) -> Option<HresultInfo> {
             meaning: "Success.".into(),
         });
     }
-    let (symbol, meaning) = Catalogue::get().hresults.get(&code)?;
-    Some(HresultInfo {
+    if let Some((symbol, meaning)) = Catalogue::get().hresults.get(&code) {
+        return Some(HresultInfo {
+            code,
+            symbol: symbol.clone(),
+            meaning: meaning.clone(),
+        });
+    }
+    // Not in the table but built by HRESULT_FROM_WIN32 (severity 1, facility 7): the Win32
+    // error number is exact even without its name.
+    (code & 0xFFFF_0000 == 0x8007_0000).then(|| HresultInfo {
         code,
-        symbol: symbol.clone(),
-        meaning: meaning.clone(),
+        symbol: format!("HRESULT_FROM_WIN32({})", code & 0xFFFF),
+        meaning: format!(
+            "Win32 error {} (not in appxview's HRESULT table; look it up as a system error code).",
+            code & 0xFFFF
+        ),
     })
 }
 
