@@ -211,7 +211,11 @@ fn hresult_examples_and_unknown() {
     // the Win32 error number, never a guessed name.
     let win32 = hresult(&Value::Str("0x800704ec".into())).unwrap();
     assert_eq!(win32.symbol, "HRESULT_FROM_WIN32(1260)");
-    assert!(win32.meaning.starts_with("Win32 error 1260"), "{}", win32.meaning);
+    assert!(
+        win32.meaning.starts_with("Win32 error 1260"),
+        "{}",
+        win32.meaning
+    );
     // Not a number at all.
     assert_eq!(hresult(&Value::Str("access denied".into())), None);
     assert_eq!(hresult(&Value::Int(-1 - i64::from(u32::MAX))), None);
