@@ -180,11 +180,13 @@ impl RulesJob {
             .name("appxview-rules".to_owned())
             .spawn(move || {
                 let stop = || thread_cancel.load(Ordering::Relaxed);
-                if let Some(detections) = evaluate_all(&events, &rules, &stop) {
-                    let _ = tx.send(RulesDone {
-                        rows: events.len(),
-                        detections,
-                    });
+                let rows = events.len();
+                let result = evaluate_all(&events, &rules, &stop);
+                // Let go of the events before answering: the store may grow right after, and
+                // a shared vector would be copied.
+                drop(events);
+                if let Some(detections) = result {
+                    let _ = tx.send(RulesDone { rows, detections });
                     wake();
                 }
             })?;
