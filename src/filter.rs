@@ -3,7 +3,7 @@
 
 use std::cmp::Ordering;
 
-use crate::model::{Event, Row, Sym, level_name};
+use crate::model::{EventView, Row, Sym, level_name};
 use crate::store::Store;
 
 /// What the investigator asked to see.
@@ -235,12 +235,12 @@ pub fn sort_rows(store: &Store, rows: &mut [Row], sort: Sort) {
             rows.sort_by(|a, b| directed(key(a).as_str().cmp(key(b).as_str()), ascending))
         }
         Column::Summary | Column::Result => {
+            // Read from the packed event: only the fields the cell looks at are decoded.
             let text = |row: &Row| {
-                let event = packed(row).unpack();
                 if sort.column == Column::Summary {
-                    summary(&event)
+                    summary(packed(row))
                 } else {
-                    result_code(&event)
+                    result_code(packed(row))
                 }
             };
             let mut keyed: Vec<(String, Row)> = rows.iter().map(|row| (text(row), *row)).collect();
@@ -282,11 +282,12 @@ fn directed(ordering: Ordering, ascending: bool) -> Ordering {
 }
 
 /// The "Operation / summary" cell: the deployment operation, else the first text field.
-pub fn summary(event: &Event) -> String {
-    if let Some(op) = event.field("DeploymentOperation") {
+pub fn summary(event: &(impl EventView + ?Sized)) -> String {
+    if let Some(op) = event.value_of("DeploymentOperation") {
+        let op = op.as_ref();
         let name = crate::schema::decode::decode(
-            event.provider.as_str(),
-            event.event_id.unwrap_or(0),
+            event.provider().as_str(),
+            event.event_id().unwrap_or(0),
             "DeploymentOperation",
             op,
         )
@@ -303,21 +304,21 @@ pub fn summary(event: &Event) -> String {
         "ErrorMessage",
         "Message",
     ] {
-        if let Some(value) = event.field(name) {
+        if let Some(value) = event.value_of(name) {
             let text = value.to_text();
             if !text.trim().is_empty() {
                 return format!("{name}: {}", one_line(&text, 120));
             }
         }
     }
-    match event.fields.first() {
+    match event.first_value() {
         Some((name, value)) => format!("{name}: {}", one_line(&value.to_text(), 120)),
-        None => level_name(event.level).to_owned(),
+        None => level_name(event.level()).to_owned(),
     }
 }
 
 /// The "Result / error code" cell: an HRESULT field as hex, with its symbol when known.
-pub fn result_code(event: &Event) -> String {
+pub fn result_code(event: &(impl EventView + ?Sized)) -> String {
     for name in [
         "ErrorCode",
         "errorCode",
@@ -326,7 +327,8 @@ pub fn result_code(event: &Event) -> String {
         "hr",
         "Error",
     ] {
-        if let Some(value) = event.field(name) {
+        if let Some(value) = event.value_of(name) {
+            let value = value.as_ref();
             return match crate::schema::decode::hresult(value) {
                 Some(info) => format!("{:#010X} {}", info.code, info.symbol),
                 None => value.to_text().into_owned(),

@@ -447,6 +447,36 @@ impl Event {
     }
 }
 
+/// Read access to what the table's computed cells need, for an [`Event`] or an event still
+/// packed in the store (which then decodes only the values asked for).
+pub trait EventView {
+    fn provider(&self) -> Sym;
+    fn event_id(&self) -> Option<u32>;
+    fn level(&self) -> Option<u8>;
+    /// The EventData value named `name` (exact name).
+    fn value_of(&self, name: &str) -> Option<Cow<'_, Value>>;
+    /// The first EventData field.
+    fn first_value(&self) -> Option<(Sym, Cow<'_, Value>)>;
+}
+
+impl EventView for Event {
+    fn provider(&self) -> Sym {
+        self.provider
+    }
+    fn event_id(&self) -> Option<u32> {
+        self.event_id
+    }
+    fn level(&self) -> Option<u8> {
+        self.level
+    }
+    fn value_of(&self, name: &str) -> Option<Cow<'_, Value>> {
+        self.field(name).map(Cow::Borrowed)
+    }
+    fn first_value(&self) -> Option<(Sym, Cow<'_, Value>)> {
+        self.fields.first().map(|(n, v)| (*n, Cow::Borrowed(v)))
+    }
+}
+
 /// Windows event level names (System/Level).
 pub fn level_name(level: Option<u8>) -> &'static str {
     match level {

@@ -13,7 +13,9 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::model::{Event, EventTime, SourceId, Sym, Value};
+use std::borrow::Cow;
+
+use crate::model::{Event, EventTime, EventView, SourceId, Sym, Value};
 
 /// One stored event. See the module documentation.
 #[derive(Clone, Debug, PartialEq)]
@@ -211,6 +213,46 @@ impl PackedEvent {
         }
     }
 
+    /// A reader positioned at the fields (past the time text, activity id and message).
+    fn fields_reader(&self) -> (Reader<'_>, usize) {
+        let mut reader = Reader {
+            data: &self.data,
+            at: 0,
+        };
+        if self.time_kind() == TIME_INVALID {
+            reader.skip_str();
+        }
+        if self.has(has::ACTIVITY_ID) {
+            reader.skip_str();
+        }
+        if self.has(has::MESSAGE) {
+            reader.skip_str();
+        }
+        let count = reader.uint() as usize;
+        (reader, count)
+    }
+
+    /// The value of the first field named `name`, decoding nothing else.
+    pub fn field(&self, name: Sym) -> Option<Value> {
+        let (mut reader, count) = self.fields_reader();
+        for _ in 0..count {
+            if Sym::from_id(reader.uint() as u32) == name {
+                return Some(reader.value());
+            }
+            reader.skip_value();
+        }
+        None
+    }
+
+    /// The first field, decoding nothing else.
+    pub fn first_field(&self) -> Option<(Sym, Value)> {
+        let (mut reader, count) = self.fields_reader();
+        (count > 0).then(|| {
+            let name = Sym::from_id(reader.uint() as u32);
+            (name, reader.value())
+        })
+    }
+
     fn time_kind(&self) -> u16 {
         (self.present >> has::TIME_SHIFT) & 3
     }
@@ -258,6 +300,24 @@ impl PackedEvent {
     /// Heap and inline bytes this event takes (for the memory budget).
     pub fn footprint(&self) -> usize {
         std::mem::size_of::<PackedEvent>() + self.data.len()
+    }
+}
+
+impl EventView for PackedEvent {
+    fn provider(&self) -> Sym {
+        self.provider
+    }
+    fn event_id(&self) -> Option<u32> {
+        PackedEvent::event_id(self)
+    }
+    fn level(&self) -> Option<u8> {
+        PackedEvent::level(self)
+    }
+    fn value_of(&self, name: &str) -> Option<Cow<'_, Value>> {
+        self.field(Sym::lookup(name)?).map(Cow::Owned)
+    }
+    fn first_value(&self) -> Option<(Sym, Cow<'_, Value>)> {
+        self.first_field().map(|(n, v)| (n, Cow::Owned(v)))
     }
 }
 
@@ -343,6 +403,34 @@ impl Reader<'_> {
                 return n;
             }
             shift += 7;
+        }
+    }
+
+    fn skip_str(&mut self) {
+        let len = self.uint() as usize;
+        self.at = self.at.saturating_add(len).min(self.data.len());
+    }
+
+    /// Moves past one value without building it.
+    fn skip_value(&mut self) {
+        match self.byte() {
+            tag::UINT => {
+                self.uint();
+            }
+            tag::INT => {
+                self.byte();
+                self.uint();
+            }
+            tag::FLOAT => self.at = self.at.saturating_add(8).min(self.data.len()),
+            tag::STR => self.skip_str(),
+            tag::LIST => {
+                let count = self.uint() as usize;
+                let count = count.min(self.data.len().saturating_sub(self.at));
+                for _ in 0..count {
+                    self.skip_value();
+                }
+            }
+            _ => {}
         }
     }
 
@@ -456,6 +544,34 @@ mod tests {
         assert_eq!(packed.event_id(), Some(400));
         assert_eq!(packed.instant(), event.time.instant());
         assert_eq!(packed.record_or_position(), 1234);
+    }
+
+    #[test]
+    fn one_field_is_read_without_unpacking_and_agrees() {
+        let event = full_event();
+        let packed = PackedEvent::pack(&event);
+        for (name, _) in &event.fields {
+            // The first field of that name, as `Event::field_sym` finds it.
+            assert_eq!(
+                packed.field(*name).as_ref(),
+                event.field_sym(*name),
+                "{name:?}"
+            );
+        }
+        assert_eq!(packed.field(Sym::new("NoSuchField")), None);
+        let (name, value) = packed.first_field().unwrap();
+        assert_eq!((name, &value), (event.fields[0].0, &event.fields[0].1));
+        let empty = PackedEvent::pack(&Event::default());
+        assert_eq!(empty.first_field(), None);
+        // With time text, activity id and message before the fields.
+        let odd = Event {
+            time: EventTime::Invalid("not a time".into()),
+            ..event.clone()
+        };
+        assert_eq!(
+            PackedEvent::pack(&odd).field(Sym::new("PackageFullName")),
+            odd.field("PackageFullName").cloned()
+        );
     }
 
     #[test]

@@ -449,3 +449,40 @@ fn package_filter_matches_name_publisher_family_and_full_names() {
     assert!(rows_for(&version).is_empty(), "{version}");
     assert!(rows_for("no_such_package").is_empty());
 }
+
+#[test]
+fn text_columns_sort_as_their_cells_read() {
+    use appxview::filter::{Column, Sort, result_code, sort_rows, summary};
+    let mut store = Store::new(RuleSet::builtin());
+    read_into(&mut store, &repo("assets/samples/appx-demo-synthetic.evtx"));
+    let all = visible_rows(
+        &store,
+        &Filter {
+            all_events: true,
+            ..Filter::default()
+        },
+    );
+    for column in [Column::Summary, Column::Result] {
+        for ascending in [true, false] {
+            let mut rows = all.clone();
+            sort_rows(&store, &mut rows, Sort { column, ascending });
+            // The cells as the table shows them, from fully unpacked events.
+            let cell = |row: u32| {
+                let event = store.event(row).unwrap();
+                if column == Column::Summary {
+                    summary(&event)
+                } else {
+                    result_code(&event)
+                }
+            };
+            let cells: Vec<String> = rows.iter().map(|r| cell(*r)).collect();
+            let mut expected = cells.clone();
+            expected.sort();
+            if !ascending {
+                expected.reverse();
+            }
+            assert_eq!(cells, expected, "{column:?} ascending={ascending}");
+            assert!(cells.iter().any(|c| !c.is_empty()));
+        }
+    }
+}
