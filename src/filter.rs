@@ -283,7 +283,8 @@ fn directed(ordering: Ordering, ascending: bool) -> Ordering {
 
 /// The "Operation / summary" cell: the deployment operation, else the first text field.
 pub fn summary(event: &(impl EventView + ?Sized)) -> String {
-    if let Some(op) = event.value_of("DeploymentOperation") {
+    let names = summary_names();
+    if let Some(op) = event.value_of_sym(names[0]) {
         let op = op.as_ref();
         let name = crate::schema::decode::decode(
             event.provider().as_str(),
@@ -297,14 +298,8 @@ pub fn summary(event: &(impl EventView + ?Sized)) -> String {
             None => format!("Operation {}", op.to_text()),
         };
     }
-    for name in [
-        "Path",
-        "subjectName",
-        "ImageName",
-        "ErrorMessage",
-        "Message",
-    ] {
-        if let Some(value) = event.value_of(name) {
+    for &name in &names[1..] {
+        if let Some(value) = event.value_of_sym(name) {
             let text = value.to_text();
             if !text.trim().is_empty() {
                 return format!("{name}: {}", one_line(&text, 120));
@@ -315,6 +310,24 @@ pub fn summary(event: &(impl EventView + ?Sized)) -> String {
         Some((name, value)) => format!("{name}: {}", one_line(&value.to_text(), 120)),
         None => level_name(event.level()).to_owned(),
     }
+}
+
+/// The fields the summary cell looks at, in order (interned once).
+fn summary_names() -> &'static [Sym] {
+    static NAMES: std::sync::OnceLock<Vec<Sym>> = std::sync::OnceLock::new();
+    NAMES.get_or_init(|| {
+        [
+            "DeploymentOperation",
+            "Path",
+            "subjectName",
+            "ImageName",
+            "ErrorMessage",
+            "Message",
+        ]
+        .iter()
+        .map(|n| Sym::new(n))
+        .collect()
+    })
 }
 
 /// The "Result / error code" cell: an HRESULT field as hex, with its symbol when known.
@@ -340,15 +353,37 @@ pub fn result_code(event: &(impl EventView + ?Sized)) -> String {
 
 /// At most `max` characters on one line, control characters made visible.
 pub fn one_line(text: &str, max: usize) -> String {
-    let mut out = String::new();
+    let mut out = String::with_capacity(text.len().min(max.saturating_mul(2)));
     for (i, c) in text.chars().enumerate() {
         if i >= max {
             out.push('…');
             break;
         }
-        out.push_str(&visible_char(c));
+        push_visible(&mut out, c);
     }
     out
+}
+
+/// Appends `c` to `out` as [`visible_char`] shows it (no allocation for ordinary characters).
+pub fn push_visible(out: &mut String, c: char) {
+    if is_hidden(c) {
+        out.push_str(&visible_char(c));
+    } else {
+        out.push(c);
+    }
+}
+
+/// Characters that are shown escaped.
+fn is_hidden(c: char) -> bool {
+    matches!(
+        c,
+        '\u{0}'..='\u{1f}'
+            | '\u{7f}'
+            | '\u{200b}'..='\u{200f}'
+            | '\u{202a}'..='\u{202e}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{feff}'
+    )
 }
 
 /// Control, bidi and zero-width characters shown escaped, never obeyed.
@@ -357,12 +392,7 @@ pub fn visible_char(c: char) -> String {
         '\r' => "\\r".to_owned(),
         '\n' => "\\n".to_owned(),
         '\t' => "\\t".to_owned(),
-        '\u{0}'..='\u{1f}'
-        | '\u{7f}'
-        | '\u{200b}'..='\u{200f}'
-        | '\u{202a}'..='\u{202e}'
-        | '\u{2066}'..='\u{2069}'
-        | '\u{feff}' => format!("\\u{{{:04X}}}", c as u32),
+        c if is_hidden(c) => format!("\\u{{{:04X}}}", c as u32),
         other => other.to_string(),
     }
 }

@@ -454,7 +454,11 @@ pub trait EventView {
     fn event_id(&self) -> Option<u32>;
     fn level(&self) -> Option<u8>;
     /// The EventData value named `name` (exact name).
-    fn value_of(&self, name: &str) -> Option<Cow<'_, Value>>;
+    fn value_of_sym(&self, name: Sym) -> Option<Cow<'_, Value>>;
+    /// The EventData value named `name` (exact name).
+    fn value_of(&self, name: &str) -> Option<Cow<'_, Value>> {
+        self.value_of_sym(Sym::lookup(name)?)
+    }
     /// The first EventData field.
     fn first_value(&self) -> Option<(Sym, Cow<'_, Value>)>;
 }
@@ -469,8 +473,8 @@ impl EventView for Event {
     fn level(&self) -> Option<u8> {
         self.level
     }
-    fn value_of(&self, name: &str) -> Option<Cow<'_, Value>> {
-        self.field(name).map(Cow::Borrowed)
+    fn value_of_sym(&self, name: Sym) -> Option<Cow<'_, Value>> {
+        self.field_sym(name).map(Cow::Borrowed)
     }
     fn first_value(&self) -> Option<(Sym, Cow<'_, Value>)> {
         self.fields.first().map(|(n, v)| (*n, Cow::Borrowed(v)))

@@ -313,8 +313,8 @@ impl EventView for PackedEvent {
     fn level(&self) -> Option<u8> {
         PackedEvent::level(self)
     }
-    fn value_of(&self, name: &str) -> Option<Cow<'_, Value>> {
-        self.field(Sym::lookup(name)?).map(Cow::Owned)
+    fn value_of_sym(&self, name: Sym) -> Option<Cow<'_, Value>> {
+        self.field(name).map(Cow::Owned)
     }
     fn first_value(&self) -> Option<(Sym, Cow<'_, Value>)> {
         self.first_field().map(|(n, v)| (n, Cow::Owned(v)))
