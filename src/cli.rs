@@ -359,6 +359,15 @@ pub fn inspect(
             args.record,
             record_range(&store)
         )?;
+        let named = format!("record {} ", args.record);
+        for warning in store
+            .sources
+            .iter()
+            .flat_map(|s| &s.warnings)
+            .filter(|w| w.location.starts_with(&named))
+        {
+            writeln!(err, "appxview: it could not be read: {warning}")?;
+        }
         return Ok(1);
     };
     if rows.len() > 1 {

@@ -95,7 +95,7 @@ fn powershell_event_400_is_not_appx() {
 #[test]
 fn damaged_cases_behave_as_their_readme_says() {
     // (file, rows at least, a warning or error must mention this, error expected)
-    let cases: [(&str, usize, &str, bool); 9] = [
+    let cases: [(&str, usize, &str, bool); 10] = [
         ("system_base_3chunks.evtx", 326, "", false),
         (
             "system_truncated_mid_chunk.evtx",
@@ -112,7 +112,19 @@ fn damaged_cases_behave_as_their_readme_says() {
         ("system_dirty_header_chunkcount1.evtx", 326, "", false),
         ("system_bad_chunk_magic_middle.evtx", 224, "chunk 1", false),
         ("system_bad_chunk_crc.evtx", 326, "chunk 2", false),
-        ("system_filetime_out_of_range.evtx", 325, "record", false),
+        // The record the crate cannot read is named by its id, read from its header.
+        (
+            "system_filetime_out_of_range.evtx",
+            325,
+            "record 5 (chunk 0",
+            false,
+        ),
+        (
+            "system_filetime_out_of_range_header_only.evtx",
+            325,
+            "record 5 (chunk 0",
+            false,
+        ),
         ("empty_file.evtx", 0, "empty file", true),
         ("gpo_base_3chunks.evtx", 443, "", false),
     ];

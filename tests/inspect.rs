@@ -184,6 +184,17 @@ fn a_missing_record_exits_1_and_says_what_the_file_holds() {
     assert!(err.contains("no record 9999"), "{err}");
     assert!(err.contains("appx-demo-synthetic.evtx"), "{err}");
     assert!(err.contains("406 records"), "{err}");
+
+    // A record the evtx crate could not read: the warning that names it is repeated.
+    let damaged = repo("../shared/cases-evtx/system_filetime_out_of_range_header_only.evtx");
+    let (code, _, err) = run(&args(damaged, 5, OutputFormat::Text));
+    assert_eq!(code, 1);
+    assert!(err.contains("it could not be read"), "{err}");
+    assert!(
+        err.contains("record 5 (chunk 0, file offset 0x2000)"),
+        "{err}"
+    );
+    assert!(err.contains("FILETIME"), "{err}");
 }
 
 #[test]

@@ -157,7 +157,7 @@ pub fn read_evtx(
             Err(EvtxError::FailedToParseChunk { chunk_id, .. })
                 if reported_chunks.contains(&chunk_id) => {}
             Err(e) => {
-                let (location, message) = describe_error(&e);
+                let (location, message) = describe_error(&e, path);
                 warn(info, location, message);
             }
         }
@@ -181,7 +181,7 @@ pub fn read_evtx(
 }
 
 /// Where a crate error happened and what it was, from its variant and source chain.
-fn describe_error(error: &EvtxError) -> (String, String) {
+fn describe_error(error: &EvtxError, path: &Path) -> (String, String) {
     let location = match error {
         EvtxError::FailedToParseChunk { chunk_id, .. } => format!(
             "chunk {chunk_id} (file offset {:#x})",
@@ -192,10 +192,13 @@ fn describe_error(error: &EvtxError) -> (String, String) {
             chunk: Some(chunk),
             offset,
             ..
-        } => format!(
-            "chunk {chunk}, record at file offset {:#x}",
-            FILE_HEADER_SIZE + chunk * CHUNK_SIZE + offset
-        ),
+        } => {
+            let at = FILE_HEADER_SIZE + chunk * CHUNK_SIZE + offset;
+            match record_id_at(path, at) {
+                Some(id) => format!("record {id} (chunk {chunk}, file offset {at:#x})"),
+                None => format!("chunk {chunk}, record at file offset {at:#x}"),
+            }
+        }
         EvtxError::FailedToReadRecordAt {
             chunk: None,
             offset,
@@ -206,6 +209,21 @@ fn describe_error(error: &EvtxError) -> (String, String) {
         _ => "file".to_owned(),
     };
     (location, format!("skipped: {}", error_chain(error)))
+}
+
+/// The EventRecordID in the record header at `offset` of the file, if a record header
+/// (magic `**\0\0`) is there: names a record the crate could not read.
+fn record_id_at(path: &Path, offset: u64) -> Option<u64> {
+    use std::io::{Read as _, Seek as _, SeekFrom};
+    let mut file = std::fs::File::open(path).ok()?;
+    file.seek(SeekFrom::Start(offset)).ok()?;
+    let mut header = [0u8; 16];
+    file.read_exact(&mut header).ok()?;
+    if header[..4] != *b"**\0\0" {
+        return None;
+    }
+    let id: [u8; 8] = header[8..16].try_into().ok()?;
+    Some(u64::from_le_bytes(id))
 }
 
 /// An error and all its sources on one line.
