@@ -23,8 +23,9 @@ pub struct PackedEvent {
     locator: u64,
     record_id: u64,
     keywords: u64,
-    /// Nanoseconds since 1970 (for [`EventTime::Utc`] and [`EventTime::NoZone`]).
-    time_ns: i64,
+    /// Seconds since 1970 and the nanoseconds within them (for [`EventTime::Utc`] and
+    /// [`EventTime::NoZone`]; any year chrono holds, 1601 included).
+    time_secs: i64,
     source: SourceId,
     position: u32,
     event_id: u32,
@@ -34,6 +35,7 @@ pub struct PackedEvent {
     user_sid: Sym,
     process_id: u32,
     thread_id: u32,
+    time_nanos: u32,
     task: u16,
     /// Which optional values are present ([`has`] bits).
     present: u16,
@@ -105,17 +107,11 @@ impl PackedEvent {
         flag(has::RECOVERED, event.recovered);
 
         let mut data = Vec::with_capacity(64);
-        let (kind, time_ns) = match &event.time {
-            EventTime::Missing => (TIME_MISSING, 0),
-            EventTime::Utc(t) => match t.timestamp_nanos_opt() {
-                Some(ns) => (TIME_UTC, ns),
-                None => (TIME_INVALID, 0),
-            },
-            EventTime::NoZone(t) => match t.timestamp_nanos_opt() {
-                Some(ns) => (TIME_NO_ZONE, ns),
-                None => (TIME_INVALID, 0),
-            },
-            EventTime::Invalid(_) => (TIME_INVALID, 0),
+        let (kind, time_secs, time_nanos) = match &event.time {
+            EventTime::Missing => (TIME_MISSING, 0, 0),
+            EventTime::Utc(t) => (TIME_UTC, t.timestamp(), t.timestamp_subsec_nanos()),
+            EventTime::NoZone(t) => (TIME_NO_ZONE, t.timestamp(), t.timestamp_subsec_nanos()),
+            EventTime::Invalid(_) => (TIME_INVALID, 0, 0),
         };
         present |= kind << has::TIME_SHIFT;
         if kind == TIME_INVALID {
@@ -141,7 +137,8 @@ impl PackedEvent {
             locator: event.locator,
             record_id: event.record_id.unwrap_or(0),
             keywords: event.keywords.unwrap_or(0),
-            time_ns,
+            time_secs,
+            time_nanos,
             source: event.source,
             position: event.position,
             event_id: event.event_id.unwrap_or(0),
@@ -175,8 +172,8 @@ impl PackedEvent {
             at: 0,
         };
         let time = match self.time_kind() {
-            TIME_UTC => EventTime::Utc(DateTime::<Utc>::from_timestamp_nanos(self.time_ns)),
-            TIME_NO_ZONE => EventTime::NoZone(DateTime::<Utc>::from_timestamp_nanos(self.time_ns)),
+            TIME_UTC => EventTime::Utc(self.datetime()),
+            TIME_NO_ZONE => EventTime::NoZone(self.datetime()),
             TIME_INVALID => EventTime::Invalid(reader.str().into()),
             _ => EventTime::Missing,
         };
@@ -253,14 +250,17 @@ impl PackedEvent {
         })
     }
 
+    fn datetime(&self) -> DateTime<Utc> {
+        DateTime::<Utc>::from_timestamp(self.time_secs, self.time_nanos).unwrap_or_default()
+    }
+
     fn time_kind(&self) -> u16 {
         (self.present >> has::TIME_SHIFT) & 3
     }
 
     /// The instant, without unpacking (as [`EventTime::instant`]).
     pub fn instant(&self) -> Option<DateTime<Utc>> {
-        matches!(self.time_kind(), TIME_UTC | TIME_NO_ZONE)
-            .then(|| DateTime::<Utc>::from_timestamp_nanos(self.time_ns))
+        matches!(self.time_kind(), TIME_UTC | TIME_NO_ZONE).then(|| self.datetime())
     }
 
     /// Which loaded file the event came from.
@@ -592,21 +592,23 @@ mod tests {
         for time in [
             EventTime::Invalid("2024-13-45T99:00:00".into()),
             EventTime::NoZone(Utc.timestamp_opt(1_000_000_000, 5).single().unwrap()),
+            // FILETIME 0 and far future: outside what nanoseconds since 1970 would hold.
+            EventTime::Utc(Utc.with_ymd_and_hms(1601, 1, 1, 0, 0, 0).single().unwrap()),
             EventTime::Utc(Utc.with_ymd_and_hms(9999, 1, 1, 0, 0, 0).single().unwrap()),
         ] {
             let event = Event {
                 time: time.clone(),
                 ..Event::default()
             };
-            let back = PackedEvent::pack(&event).unpack();
-            match (&time, &back.time) {
-                // Beyond what nanoseconds since 1970 hold: kept as its text.
-                (EventTime::Utc(_), EventTime::Invalid(text)) => {
-                    assert!(text.starts_with("9999-01-01"), "{text}")
-                }
-                _ => assert_eq!(back.time, time),
-            }
+            let packed = PackedEvent::pack(&event);
+            assert_eq!(packed.unpack().time, time);
+            assert_eq!(packed.instant(), time.instant());
         }
+    }
+
+    #[test]
+    fn a_packed_event_stays_small() {
+        assert!(std::mem::size_of::<PackedEvent>() <= 96);
     }
 
     #[test]
