@@ -187,6 +187,11 @@ fn copy_the_selected_event_and_its_fields() {
         serde_json::from_str(&json_text).expect("the copied text is JSON");
     assert_eq!(json["record_id"], 1010);
     assert_eq!(json["event_id"], 400);
+    h.step();
+    assert!(
+        h.query_by_label("Copied the event as JSON").is_some(),
+        "the pane says what was copied"
+    );
     let fields = json["fields"].as_array().expect("fields");
     assert_eq!(fields.len(), event.fields.len());
     for ((name, value), copied) in event.fields.iter().zip(fields) {

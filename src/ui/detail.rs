@@ -55,16 +55,16 @@ pub(super) fn detail_ui(ui: &mut egui::Ui, store: &Store, row: Row, raw: &mut Ra
                         .clicked()
                     {
                         let json = crate::inspect::event_json(store, row, detail);
-                        ui.ctx().copy_text(json.to_string());
+                        copied(ui, json.to_string(), "the event as JSON");
                     }
                     if ui
                         .button("Copy as text")
                         .on_hover_text("The event as `appxview inspect` prints it")
                         .clicked()
                     {
-                        ui.ctx()
-                            .copy_text(crate::inspect::event_text(store, row, detail));
+                        copied(ui, crate::inspect::event_text(store, row, detail), "the event as text");
                     }
+                    copied_note_ui(ui);
                 });
             }
             let source = store
@@ -272,13 +272,21 @@ fn fields_ui(ui: &mut egui::Ui, detail: &EventDetail) {
                 .on_hover_text("Copy the value")
                 .clicked()
             {
-                ui.ctx().copy_text(field.value.to_text().into_owned());
+                copied(
+                    ui,
+                    field.value.to_text().into_owned(),
+                    &format!("the value of {name}"),
+                );
             }
             if copy_button(ui, "row", &format!("Copy row of {name}"))
                 .on_hover_text("Copy the row: name, type, value, meaning (tab-separated)")
                 .clicked()
             {
-                ui.ctx().copy_text(crate::inspect::field_row_text(field));
+                copied(
+                    ui,
+                    crate::inspect::field_row_text(field),
+                    &format!("the row of {name}"),
+                );
             }
         });
         ui.indent(("field", &field.name), |ui| {
@@ -298,6 +306,35 @@ fn fields_ui(ui: &mut egui::Ui, detail: &EventDetail) {
         for name in &detail.missing_fields {
             ui.weak(name);
         }
+    }
+}
+
+/// How long the "Copied …" note stays.
+const COPIED_NOTE_SECONDS: f64 = 2.5;
+
+/// Puts `text` on the clipboard and remembers what was copied, for [`copied_note_ui`].
+fn copied(ui: &egui::Ui, text: String, what: &str) {
+    let ctx = ui.ctx();
+    ctx.copy_text(text);
+    let now = ctx.input(|i| i.time);
+    ctx.data_mut(|d| d.insert_temp(egui::Id::unique("appxview-copied"), (what.to_owned(), now)));
+}
+
+/// "Copied …" for a moment after a copy button was pressed.
+fn copied_note_ui(ui: &mut egui::Ui) {
+    let ctx = ui.ctx().clone();
+    let id = egui::Id::unique("appxview-copied");
+    let Some((what, at)) = ctx.data(|d| d.get_temp::<(String, f64)>(id)) else {
+        return;
+    };
+    let age = ctx.input(|i| i.time) - at;
+    if age < COPIED_NOTE_SECONDS {
+        ui.weak(format!("Copied {what}"));
+        ctx.request_repaint_after(std::time::Duration::from_secs_f64(
+            COPIED_NOTE_SECONDS - age,
+        ));
+    } else {
+        ctx.data_mut(|d| d.remove::<(String, f64)>(id));
     }
 }
 
