@@ -484,7 +484,9 @@ impl EventView for Event {
 /// Windows event level names (System/Level).
 pub fn level_name(level: Option<u8>) -> &'static str {
     match level {
-        Some(0) => "LogAlways",
+        // Level 0 is the manifest's "LogAlways"; Event Viewer shows it as Information
+        // (Security audit events carry it).
+        Some(0) => "Information (0)",
         Some(1) => "Critical",
         Some(2) => "Error",
         Some(3) => "Warning",
