@@ -18,28 +18,12 @@ mod common;
 mod sigma_support;
 
 use common::option;
-use sigma_support::{rule_dirs, shared};
+use sigma_support::{files_with, rule_dirs, shared};
 
-use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use appxview::model::{Event, Sym, Value};
 use appxview::sigma::{LogsourcePred, RuleSet};
-
-fn files_with(dir: &Path, extensions: &[&str], out: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            files_with(&path, extensions, out);
-        } else if path
-            .extension()
-            .and_then(|x| x.to_str())
-            .is_some_and(|x| extensions.iter().any(|e| x.eq_ignore_ascii_case(e)))
-        {
-            out.push(path);
-        }
-    }
-}
 
 struct LoadResult {
     set: RuleSet,

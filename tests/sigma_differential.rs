@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 use appxview::model::Event;
 use appxview::sigma::RuleSet;
-use sigma_support::{events_evtx, events_jsonl, shared};
+use sigma_support::{events_evtx, events_jsonl, shared, yml_files};
 
 /// The event as one flat JSON object (System names + EventData), the shape sigma-rust reads.
 fn flat(e: &Event) -> sigma_rust::Event {
@@ -100,17 +100,6 @@ fn sigma_differential_sigma_cases() {
     }
     assert!(we_wrong.is_empty(), "{}", we_wrong.join("\n"));
     assert!(agree > 100);
-}
-
-fn yml_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            yml_files(&p, out);
-        } else if p.extension().is_some_and(|x| x == "yml") {
-            out.push(p);
-        }
-    }
 }
 
 #[test]

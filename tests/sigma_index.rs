@@ -7,41 +7,13 @@
 
 mod sigma_support;
 
-use std::path::{Path, PathBuf};
-
 use appxview::model::{Event, Sym};
 use appxview::sigma::{Detection, Rule, RuleSet};
-use sigma_support::{events_evtx, shared};
-
-fn files_with(dir: &Path, extensions: &[&str], out: &mut Vec<PathBuf>) {
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            files_with(&p, extensions, out);
-        } else if p
-            .extension()
-            .and_then(|x| x.to_str())
-            .is_some_and(|x| extensions.iter().any(|e| x.eq_ignore_ascii_case(e)))
-        {
-            out.push(p);
-        }
-    }
-}
+use sigma_support::{events_evtx, files_with, rule_dirs, shared};
 
 /// Every SigmaHQ rule under ../shared/sigmahq/rules*.
 fn sigmahq() -> RuleSet {
-    let root = shared().join("sigmahq");
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&root)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| {
-            p.is_dir()
-                && p.file_name()
-                    .and_then(|n| n.to_str())
-                    .is_some_and(|n| n.starts_with("rules"))
-        })
-        .collect();
-    dirs.sort();
+    let dirs = rule_dirs();
     let mut set = RuleSet::default();
     for d in &dirs {
         set.load_path(d);

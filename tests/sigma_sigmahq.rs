@@ -8,21 +8,10 @@
 mod sigma_support;
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use appxview::sigma::RuleSet;
-use sigma_support::{events_evtx, rule_dirs, shared};
-
-fn yml_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            yml_files(&p, out);
-        } else if p.extension().is_some_and(|x| x == "yml" || x == "yaml") {
-            out.push(p);
-        }
-    }
-}
+use sigma_support::{events_evtx, rule_dirs, shared, yml_files};
 
 /// Groups a reason by its kind (text before the first quote or colon detail).
 fn reason_kind(reason: &str) -> String {

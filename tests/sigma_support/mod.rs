@@ -12,6 +12,27 @@ pub fn shared() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared")
 }
 
+/// Every file below `dir` whose extension is one of `extensions` (any case), depth first.
+pub fn files_with(dir: &Path, extensions: &[&str], out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files_with(&path, extensions, out);
+        } else if path
+            .extension()
+            .and_then(|x| x.to_str())
+            .is_some_and(|x| extensions.iter().any(|e| x.eq_ignore_ascii_case(e)))
+        {
+            out.push(path);
+        }
+    }
+}
+
+/// Every `.yml` / `.yaml` file below `dir`.
+pub fn yml_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    files_with(dir, &["yml", "yaml"], out);
+}
+
 /// The SigmaHQ rule folders (`../shared/sigmahq/rules*`), sorted.
 pub fn rule_dirs() -> Vec<PathBuf> {
     let root = shared().join("sigmahq");
