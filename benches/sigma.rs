@@ -18,7 +18,7 @@ mod common;
 mod sigma_support;
 
 use common::option;
-use sigma_support::{files_with, rule_dirs, shared};
+use sigma_support::{regression_evtx_files, rule_dirs, yml_files};
 
 use std::time::{Duration, Instant};
 
@@ -36,7 +36,7 @@ struct LoadResult {
 fn load_sigmahq() -> LoadResult {
     let mut files = Vec::new();
     for dir in rule_dirs() {
-        files_with(&dir, &["yml", "yaml"], &mut files);
+        yml_files(&dir, &mut files);
     }
     files.sort();
     let start = Instant::now();
@@ -232,13 +232,7 @@ fn windows_rules(loaded: &RuleSet, min_secs: f64) -> WindowsResult {
     for rule in &mut set.rules {
         rule.enabled = true;
     }
-    let mut files = Vec::new();
-    files_with(
-        &shared().join("sigmahq").join("regression_data"),
-        &["evtx"],
-        &mut files,
-    );
-    files.sort();
+    let files = regression_evtx_files();
     let start = Instant::now();
     let mut events = Vec::new();
     for (i, file) in files.iter().enumerate() {

@@ -9,7 +9,7 @@ mod sigma_support;
 
 use appxview::model::{Event, Sym};
 use appxview::sigma::{Detection, Rule, RuleSet};
-use sigma_support::{events_evtx, files_with, rule_dirs, shared};
+use sigma_support::{events_evtx, regression_evtx_files, rule_dirs};
 
 /// Every SigmaHQ rule under ../shared/sigmahq/rules*.
 fn sigmahq() -> RuleSet {
@@ -24,13 +24,7 @@ fn sigmahq() -> RuleSet {
 
 /// Every event of every regression EVTX file.
 fn regression_events() -> Vec<Event> {
-    let mut files = Vec::new();
-    files_with(
-        &shared().join("sigmahq").join("regression_data"),
-        &["evtx"],
-        &mut files,
-    );
-    files.sort();
+    let files = regression_evtx_files();
     let events: Vec<Event> = files
         .iter()
         .filter_map(|f| events_evtx(f).ok())

@@ -28,6 +28,18 @@ pub fn files_with(dir: &Path, extensions: &[&str], out: &mut Vec<PathBuf>) {
     }
 }
 
+/// The SigmaHQ regression EVTX files, sorted.
+pub fn regression_evtx_files() -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    files_with(
+        &shared().join("sigmahq").join("regression_data"),
+        &["evtx"],
+        &mut files,
+    );
+    files.sort();
+    files
+}
+
 /// Every `.yml` / `.yaml` file below `dir`.
 pub fn yml_files(dir: &Path, out: &mut Vec<PathBuf>) {
     files_with(dir, &["yml", "yaml"], out);
