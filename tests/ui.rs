@@ -374,3 +374,34 @@ fn the_window_keeps_drawing_while_a_file_dialog_is_open() {
         "the zoom filter shows the Zoom rows"
     );
 }
+
+#[test]
+fn a_file_given_at_start_loads_with_no_input() {
+    // More events than the loader's channel holds (8 batches of 2048): the loader must be
+    // able to wake the window although it started before the window's first frame.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("made-60k.evtx");
+    appxview::evtx_writer::synth::write_synthetic(&path, 60_000, 7).unwrap();
+    let app = App::new(RuleSet::builtin(), Box::new(NoDialog), vec![path]);
+    let mut h = harness(app);
+    h.step();
+    // Step only when something asked for a frame, as an event loop with no input would.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    let mut idle_since = std::time::Instant::now();
+    while h.state().is_loading() {
+        assert!(std::time::Instant::now() < deadline, "the load never ended");
+        if h.ctx.has_requested_repaint() {
+            h.step();
+            idle_since = std::time::Instant::now();
+        } else {
+            assert!(
+                idle_since.elapsed() < std::time::Duration::from_secs(10),
+                "stalled at {} events: nothing asked for a frame",
+                h.state().store.len()
+            );
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+    }
+    h.step();
+    assert_eq!(h.state().store.len(), 60_000);
+}

@@ -103,8 +103,9 @@ pub struct App {
     /// The file dialog open now, and what its answer is for.
     dialog: Option<(DialogFor, Call<PickOutcome>)>,
     read_options: ReadOptions,
-    /// Set by the window so background threads can request a repaint.
-    repaint: Option<egui::Context>,
+    /// The window's context, filled in on the first frame. Shared with background threads,
+    /// so a job started before the window drew (files on the command line) can still wake it.
+    repaint: std::sync::Arc<std::sync::OnceLock<egui::Context>>,
     raw_cache: detail::RawCache,
     /// A record id to select as soon as it has loaded (`--select`).
     pending_select: Option<u64>,
@@ -140,7 +141,7 @@ impl App {
             picker: std::sync::Arc::from(picker),
             dialog: None,
             read_options: ReadOptions::default(),
-            repaint: None,
+            repaint: std::sync::Arc::default(),
             raw_cache: detail::RawCache::default(),
             pending_select: None,
             reselect: None,
@@ -224,9 +225,9 @@ impl App {
 
     /// A function background threads call to have the window redrawn.
     fn waker(&self) -> impl Fn() + Send + 'static {
-        let ctx = self.repaint.clone();
+        let ctx = std::sync::Arc::clone(&self.repaint);
         move || {
-            if let Some(ctx) = &ctx {
+            if let Some(ctx) = ctx.get() {
                 ctx.request_repaint();
             }
         }
@@ -234,9 +235,7 @@ impl App {
 
     /// Draws the whole window into `ui` (eframe calls this every frame; tests call it too).
     pub fn ui(&mut self, ui: &mut egui::Ui) {
-        if self.repaint.is_none() {
-            self.repaint = Some(ui.ctx().clone());
-        }
+        self.repaint.get_or_init(|| ui.ctx().clone());
         self.receive_rules();
         self.receive_dialog(Duration::ZERO);
         // Drain the loader for at most ~10 ms, so the window never freezes.
