@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use appxview::appx::is_appx;
 use appxview::ingest::read_path;
+use appxview::model::Value;
 
 fn shared(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -147,4 +148,48 @@ fn damaged_cases_behave_as_their_readme_says() {
             assert!(text.iter().any(|t| t.contains(mention)), "{name}: {text:?}");
         }
     }
+}
+
+#[test]
+fn attributes_inside_user_data_become_fields() {
+    // system.evtx record 510: <UMDFServiceInstall upgrade="false"><Service clsid=… name="WpdFs"/>
+    let load = read_path(&shared("samples/evtx-crate/system.evtx"), 0);
+    let event = load
+        .events
+        .iter()
+        .find(|e| e.record_id == Some(510))
+        .expect("record 510");
+    assert_eq!(event.field("upgrade"), Some(&Value::Bool(false)));
+    assert_eq!(
+        event.field("Service.name"),
+        Some(&Value::Str("WpdFs".into()))
+    );
+    assert_eq!(
+        event
+            .field("Service.clsid")
+            .map(|v| v.to_text().into_owned()),
+        Some("{112de495-ac4c-46f8-b663-6a4266c53313}".to_owned())
+    );
+    assert_eq!(
+        event.field("MinimumFxVersion"),
+        Some(&Value::Str("2.21.0".into()))
+    );
+}
+
+#[test]
+fn attributes_of_event_data_and_text_elements_are_kept() {
+    let doc = serde_json::json!({"Event": {
+        "System": {"Provider": {"#attributes": {"Name": "P"}}, "EventID": 1},
+        "EventData": {"#attributes": {"Name": "SAMMSG_X"}, "Data": "d"},
+        "UserData": {"Child": {"Leaf": {"#text": "t", "#attributes": {"k": "v"}}}}
+    }});
+    let event = appxview::ingest::evtx_json::event_from_evtx_json(&doc).unwrap();
+    let names: Vec<&str> = event.fields.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(
+        names,
+        ["EventData.Name", "Data", "Leaf.k", "Leaf"],
+        "{names:?}"
+    );
+    assert_eq!(event.field("Leaf.k"), Some(&Value::Str("v".into())));
+    assert_eq!(event.field("Leaf"), Some(&Value::Str("t".into())));
 }

@@ -217,6 +217,8 @@ fn flatten_event_data(data: &Doc<'_>, fields: &mut Vec<(Sym, Value)>) {
     fields.reserve(members.len());
     for (name, value) in members {
         if name == "#attributes" {
+            // `<EventData Name="…">`: kept as `EventData.Name`.
+            push_attributes("EventData", value, fields);
             continue;
         }
         match (name.as_ref(), value) {
@@ -244,6 +246,8 @@ fn flatten_user_data(data: &Doc<'_>, fields: &mut Vec<(Sym, Value)>) {
                     Doc::Object(inner) => {
                         for (name, value) in inner {
                             if name == "#attributes" {
+                                // The child element's own attributes, named as its leaves are.
+                                push_attributes("", value, fields);
                                 continue;
                             }
                             flatten_object(name, value, fields);
@@ -258,12 +262,30 @@ fn flatten_user_data(data: &Doc<'_>, fields: &mut Vec<(Sym, Value)>) {
     }
 }
 
-/// Nested objects become dotted names; `#text` is the element's own value.
+/// An element's attributes (`{"#attributes": {"name": …}}`) as fields `prefix.name` (or
+/// `name` with no prefix), so nothing the record holds is dropped.
+fn push_attributes(prefix: &str, attributes: &Doc<'_>, fields: &mut Vec<(Sym, Value)>) {
+    let Some(members) = attributes.members() else {
+        return;
+    };
+    for (name, value) in members {
+        let field = if prefix.is_empty() {
+            name.to_string()
+        } else {
+            format!("{prefix}.{name}")
+        };
+        fields.push((Sym::new(&field), value_of(value)));
+    }
+}
+
+/// Nested objects become dotted names; `#text` is the element's own value; attributes become
+/// `prefix.attribute`.
 fn flatten_object(prefix: &str, value: &Doc<'_>, fields: &mut Vec<(Sym, Value)>) {
     match value {
         Doc::Object(members) => {
             for (name, inner) in members {
                 if name == "#attributes" {
+                    push_attributes(prefix, inner, fields);
                     continue;
                 }
                 if name == "#text" {
