@@ -187,7 +187,7 @@ fn attributes_of_event_data_and_text_elements_are_kept() {
     let names: Vec<&str> = event.fields.iter().map(|(n, _)| n.as_str()).collect();
     assert_eq!(
         names,
-        ["EventData.Name", "Data", "Leaf.k", "Leaf"],
+        ["EventData.Name", "Data", "Leaf", "Leaf.k"],
         "{names:?}"
     );
     assert_eq!(event.field("Leaf.k"), Some(&Value::Str("v".into())));
