@@ -213,8 +213,10 @@ pub fn event_json(store: &Store, row: Row) -> serde_json::Value {
         "record_id": event.record_id,
         "time": event.time.instant().map(|t| crate::model::utc_text(&t)),
         "time_note": match &event.time {
-            crate::model::EventTime::NoZone(_) => Some("written without a zone; read as UTC"),
-            _ => None,
+            crate::model::EventTime::NoZone(_) => Some("written without a zone; read as UTC".to_owned()),
+            crate::model::EventTime::Invalid(raw) => Some(format!("invalid: {raw}")),
+            crate::model::EventTime::Missing => Some("missing".to_owned()),
+            crate::model::EventTime::Utc(_) => None,
         },
         "recovered": event.recovered,
         "provider": event.provider.as_str(),

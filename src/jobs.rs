@@ -73,7 +73,8 @@ impl LoadJob {
                 };
                 let mut cancelled = false;
                 let mut budget_reached = None;
-                for path in thread_paths {
+                let mut remaining = thread_paths.into_iter();
+                while let Some(path) = remaining.next() {
                     if thread_cancel.load(Ordering::Relaxed) {
                         cancelled = true;
                         break;
@@ -107,7 +108,13 @@ impl LoadJob {
                             location: format!("after {stored} events"),
                             message: message.clone(),
                         });
-                        budget_reached = Some(format!("{}: {message}", path.display()));
+                        budget_reached = Some(format!(
+                            "Memory budget reached: {} stopped after {stored} events (see View > Warnings; raise it with --max-memory).",
+                            path.file_name().map_or_else(
+                                || path.display().to_string(),
+                                |n| n.to_string_lossy().into_owned()
+                            )
+                        ));
                     }
                     if thread_cancel.load(Ordering::Relaxed) {
                         cancelled = true;
@@ -115,7 +122,27 @@ impl LoadJob {
                     if !send(LoadMsg::Finished(source, info)) {
                         return;
                     }
-                    if cancelled || over_budget {
+                    if cancelled {
+                        break;
+                    }
+                    if over_budget {
+                        // The files after it are listed, each saying why it was not read.
+                        for skipped in remaining.by_ref() {
+                            if !send(LoadMsg::Begin(skipped.clone())) {
+                                return;
+                            }
+                            let Ok(id) = ids_rx.recv() else {
+                                return;
+                            };
+                            let mut info = Source::new(skipped);
+                            info.error = Some(
+                                "not read: the memory budget was reached by an earlier file"
+                                    .to_owned(),
+                            );
+                            if !send(LoadMsg::Finished(id, info)) {
+                                return;
+                            }
+                        }
                         break;
                     }
                 }

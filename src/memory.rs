@@ -108,8 +108,10 @@ pub fn format_size(bytes: u64) -> String {
         format!("{:.1} GiB", b / GIB)
     } else if b >= MIB {
         format!("{:.0} MiB", b / MIB)
-    } else {
+    } else if b >= 1024.0 {
         format!("{:.0} KiB", b / 1024.0)
+    } else {
+        format!("{bytes} bytes")
     }
 }
 

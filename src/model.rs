@@ -337,6 +337,17 @@ pub fn utc_text(t: &DateTime<Utc>) -> String {
     format!("{}Z", &nanos[..nanos.len().saturating_sub(2)])
 }
 
+/// The same instant in this machine's time zone, with seven fractional digits and the offset.
+pub fn local_text(t: &DateTime<Utc>) -> String {
+    let local = t.with_timezone(&chrono::Local);
+    let nanos = local.format("%Y-%m-%dT%H:%M:%S%.9f").to_string();
+    format!(
+        "{}{}",
+        &nanos[..nanos.len().saturating_sub(2)],
+        local.format("%:z")
+    )
+}
+
 /// Index of a loaded file in [`Store::sources`].
 pub type SourceId = u32;
 

@@ -486,3 +486,36 @@ fn text_columns_sort_as_their_cells_read() {
         }
     }
 }
+
+#[test]
+fn jsonl_keeps_odd_times_and_says_what_they_are() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut scan_args = args(vec![repo("../shared/cases-json/timestamps_odd.jsonl")]);
+    scan_args.all_events = true;
+    scan_args.jsonl = Some(dir.path().join("t.jsonl"));
+    let (code, summary) = run(&scan_args);
+    assert_eq!(code, 0, "{summary}");
+    let lines: BTreeMap<u64, serde_json::Value> =
+        std::fs::read_to_string(dir.path().join("t.jsonl"))
+            .unwrap()
+            .lines()
+            .map(|l| {
+                let v: serde_json::Value = serde_json::from_str(l).unwrap();
+                (v["record_id"].as_u64().unwrap(), v)
+            })
+            .collect();
+    // FILETIME 0 is a real instant, kept to the 100 ns.
+    assert_eq!(lines[&205]["time"], "1601-01-01T00:00:00.0000000Z");
+    assert!(lines[&205]["time_note"].is_null());
+    // Unreadable text is kept in the note; a missing TimeCreated says so.
+    assert!(lines[&204]["time"].is_null());
+    assert_eq!(
+        lines[&204]["time_note"],
+        "invalid: 0000-00-00T00:00:00.0000000Z"
+    );
+    assert_eq!(lines[&208]["time_note"], "missing");
+    assert_eq!(
+        lines[&209]["time_note"],
+        "written without a zone; read as UTC"
+    );
+}

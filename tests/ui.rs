@@ -234,15 +234,27 @@ fn copy_the_selected_event_and_its_fields() {
 fn a_memory_budget_stops_a_load_and_says_so() {
     let mut app = App::new(RuleSet::builtin(), Box::new(NoDialog), Vec::new());
     app.set_memory_limit(40_000);
-    app.apply(Action::Open(vec![fixture(
-        "assets/samples/appx-demo-synthetic.evtx",
-    )]));
+    app.apply(Action::Open(vec![
+        fixture("assets/samples/appx-demo-synthetic.evtx"),
+        fixture("tests/fixtures/made_seed_shaped_detections.jsonl"),
+    ]));
     app.wait_for_load();
     let kept = app.store.len();
     assert!(kept > 20 && kept < 406, "kept {kept} of 406");
+    // The file after it is listed, saying why it was not read.
+    assert_eq!(app.store.sources.len(), 2);
+    let skipped = &app.store.sources[1];
+    assert!(skipped.path.ends_with("made_seed_shaped_detections.jsonl"));
+    assert!(
+        skipped
+            .error
+            .as_deref()
+            .is_some_and(|e| e.contains("memory budget")),
+        "{skipped:?}"
+    );
     assert!(app.store.footprint() <= 40_000);
     assert!(
-        app.status.contains("memory budget reached"),
+        app.status.contains("Memory budget reached"),
         "{}",
         app.status
     );
@@ -257,9 +269,7 @@ fn a_memory_budget_stops_a_load_and_says_so() {
     let mut h = harness(app);
     h.run();
     assert!(
-        h.query_all_by_label_contains("memory budget reached")
-            .count()
-            >= 2,
+        h.query_all_by_label_contains("budget reached").count() >= 2,
         "status bar and warning list"
     );
 }

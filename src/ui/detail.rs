@@ -74,11 +74,7 @@ pub(super) fn detail_ui(ui: &mut egui::Ui, store: &Store, row: Row, raw: &mut Ra
             let local = event
                 .time
                 .instant()
-                .map(|t| {
-                    t.with_timezone(&chrono::Local)
-                        .format("%Y-%m-%dT%H:%M:%S%.9f%:z")
-                        .to_string()
-                })
+                .map(|t| crate::model::local_text(&t))
                 .unwrap_or_default();
             egui::Grid::new("system")
                 .num_columns(2)

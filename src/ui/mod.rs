@@ -364,6 +364,9 @@ impl App {
             Action::ExportTo(path) => {
                 if let Some(kind) = self.pending_export.take() {
                     self.export_to(kind, &path);
+                    // Done with the path: the field must not offer to load the export.
+                    self.show_path_field = false;
+                    self.path_input.clear();
                 }
             }
             Action::CancelLoad => {
@@ -465,12 +468,16 @@ impl App {
                         self.status = "Loading cancelled; what was read is kept.".to_owned();
                     }
                     if let Some(message) = budget_reached {
-                        let skipped: usize = self.queued.drain(..).map(|q| q.len()).sum();
-                        self.status = if skipped > 0 {
-                            format!("{message} ({skipped} queued files not read)")
-                        } else {
-                            message
-                        };
+                        let skipped: Vec<PathBuf> = self.queued.drain(..).flatten().collect();
+                        for path in skipped {
+                            let mut source = Source::new(path);
+                            source.error = Some(
+                                "not read: the memory budget was reached by an earlier file"
+                                    .to_owned(),
+                            );
+                            self.store.begin_source(source);
+                        }
+                        self.status = message;
                         self.show_warnings = true;
                     }
                     if std::mem::take(&mut self.rules_stale) {

@@ -30,16 +30,18 @@ pub(super) fn events_table_ui(
         .resizable(true)
         .sense(egui::Sense::click())
         .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
-        .column(TableColumn::initial(185.0).at_least(80.0).clip(true))
-        .column(TableColumn::initial(55.0).at_least(40.0))
-        .column(TableColumn::initial(80.0).at_least(40.0).clip(true))
-        .column(TableColumn::initial(190.0).at_least(90.0).clip(true))
-        .column(TableColumn::initial(160.0).at_least(60.0).clip(true))
-        .column(TableColumn::initial(105.0).at_least(40.0).clip(true))
-        .column(TableColumn::initial(160.0).at_least(60.0).clip(true))
-        .column(TableColumn::initial(150.0).at_least(60.0).clip(true))
-        .column(TableColumn::initial(110.0).at_least(40.0).clip(true))
-        .column(TableColumn::remainder().at_least(100.0).clip(true))
+        // Initial widths fit beside the detail pane in a 1600-px window (every column
+        // resizes; Source takes what is left).
+        .column(TableColumn::initial(178.0).at_least(80.0).clip(true))
+        .column(TableColumn::initial(52.0).at_least(40.0))
+        .column(TableColumn::initial(72.0).at_least(40.0).clip(true))
+        .column(TableColumn::initial(165.0).at_least(60.0).clip(true))
+        .column(TableColumn::initial(140.0).at_least(60.0).clip(true))
+        .column(TableColumn::initial(100.0).at_least(40.0).clip(true))
+        .column(TableColumn::initial(140.0).at_least(60.0).clip(true))
+        .column(TableColumn::initial(130.0).at_least(60.0).clip(true))
+        .column(TableColumn::initial(95.0).at_least(40.0).clip(true))
+        .column(TableColumn::remainder().at_least(60.0).clip(true))
         .header(row_height + 2.0, |mut header| {
             for column in Column::ALL {
                 header.col(|ui| {
