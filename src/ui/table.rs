@@ -32,13 +32,13 @@ pub(super) fn events_table_ui(
         .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
         // Initial widths fit beside the detail pane in a 1600-px window (every column
         // resizes; Source takes what is left).
-        .column(TableColumn::initial(178.0).at_least(80.0).clip(true))
+        .column(TableColumn::initial(192.0).at_least(80.0).clip(true))
         .column(TableColumn::initial(52.0).at_least(40.0))
         .column(TableColumn::initial(72.0).at_least(40.0).clip(true))
-        .column(TableColumn::initial(165.0).at_least(60.0).clip(true))
-        .column(TableColumn::initial(140.0).at_least(60.0).clip(true))
+        .column(TableColumn::initial(150.0).at_least(60.0).clip(true))
+        .column(TableColumn::initial(135.0).at_least(60.0).clip(true))
         .column(TableColumn::initial(100.0).at_least(40.0).clip(true))
-        .column(TableColumn::initial(140.0).at_least(60.0).clip(true))
+        .column(TableColumn::initial(130.0).at_least(60.0).clip(true))
         .column(TableColumn::initial(130.0).at_least(60.0).clip(true))
         .column(TableColumn::initial(95.0).at_least(40.0).clip(true))
         .column(TableColumn::remainder().at_least(60.0).clip(true))
