@@ -244,6 +244,19 @@ fn eventid_variants() {
     assert_eq!(by_record(109), None);
     assert_eq!(by_record(110), None);
     assert_eq!(by_record(111), None);
+    // Missing (109) and null (110) leave nothing; "0x190" is not decoded but kept as written.
+    let raw = |r: u64| {
+        load.events
+            .iter()
+            .find(|e| e.record_id == Some(r))
+            .unwrap()
+            .field("System.EventID")
+            .map(|v| v.to_text().into_owned())
+    };
+    assert_eq!(raw(109), None);
+    assert_eq!(raw(110), None);
+    assert_eq!(raw(111).as_deref(), Some("0x190"));
+    assert_eq!(raw(101), None, "a readable EventID is not repeated");
 }
 
 #[test]

@@ -76,6 +76,10 @@ pub fn event_from_doc(doc: &Doc<'_>) -> Result<Event, NotAnEvent> {
     if let Some(user_data) = root.get("UserData") {
         flatten_user_data(user_data, &mut event.fields);
     }
+    // A System value present but not readable as its type (EventID "0x190", Task 70000) is
+    // kept as a field named `System.<element>`, so nothing the record holds is dropped.
+    let unreadable = unreadable_system_values(system, &event);
+    event.fields.extend(unreadable);
     if let Some(message) = root
         .get("RenderingInfo")
         .and_then(|r| r.get("Message"))
@@ -84,6 +88,36 @@ pub fn event_from_doc(doc: &Doc<'_>) -> Result<Event, NotAnEvent> {
         event.message = Some(message.into());
     }
     Ok(event)
+}
+
+/// System values the event could not take: present, not null, but not a valid number of
+/// their type. Named `System.EventID`, `System.Execution.ProcessID`, ….
+fn unreadable_system_values(system: &Doc<'_>, event: &Event) -> Vec<(Sym, Value)> {
+    let elements = [
+        ("EventID", event.event_id.is_some()),
+        ("Version", event.version.is_some()),
+        ("Level", event.level.is_some()),
+        ("Task", event.task.is_some()),
+        ("Opcode", event.opcode.is_some()),
+        ("Keywords", event.keywords.is_some()),
+        ("EventRecordID", event.record_id.is_some()),
+    ];
+    let attributes = [
+        ("ProcessID", event.process_id.is_some()),
+        ("ThreadID", event.thread_id.is_some()),
+    ];
+    let mut kept = Vec::new();
+    for (name, read) in elements {
+        if let Some(raw) = element_text(system, name).filter(|_| !read) {
+            kept.push((Sym::new(&format!("System.{name}")), value_of(raw)));
+        }
+    }
+    for (name, read) in attributes {
+        if let Some(raw) = attr(system, "Execution", name).filter(|_| !read) {
+            kept.push((Sym::new(&format!("System.Execution.{name}")), value_of(raw)));
+        }
+    }
+    kept
 }
 
 /// The text of a System element: `"EventID": 400` or `"EventID": {"#text": 400, …}`.
