@@ -235,15 +235,31 @@ pub fn sort_rows(store: &Store, rows: &mut [Row], sort: Sort) {
             rows.sort_by(|a, b| directed(key(a).as_str().cmp(key(b).as_str()), ascending))
         }
         Column::Summary | Column::Result => {
-            // Read from the packed event: only the fields the cell looks at are decoded.
-            let text = |row: &Row| {
-                if sort.column == Column::Summary {
-                    summary(packed(row))
+            // Read from the packed event: only the fields the cell looks at are decoded. A
+            // deployment operation's cell depends only on provider, event id and the value, so
+            // it is decoded once per distinct triple.
+            let operation = summary_names()[0];
+            let mut decoded: std::collections::HashMap<(Sym, Option<u32>, String), String> =
+                std::collections::HashMap::new();
+            let mut keyed: Vec<(String, Row)> = Vec::with_capacity(rows.len());
+            for row in rows.iter() {
+                let event = packed(row);
+                let text = if sort.column == Column::Result {
+                    result_code(event)
+                } else if let Some(op) = event.field(operation) {
+                    decoded
+                        .entry((
+                            event.provider(),
+                            event.event_id(),
+                            op.to_text().into_owned(),
+                        ))
+                        .or_insert_with(|| summary(event))
+                        .clone()
                 } else {
-                    result_code(packed(row))
-                }
-            };
-            let mut keyed: Vec<(String, Row)> = rows.iter().map(|row| (text(row), *row)).collect();
+                    summary(event)
+                };
+                keyed.push((text, *row));
+            }
             keyed.sort_by(|(x, _), (y, _)| directed(x.cmp(y), ascending));
             for (slot, (_, row)) in rows.iter_mut().zip(keyed) {
                 *slot = row;
