@@ -12,7 +12,6 @@ use crate::export;
 use crate::filter::{Filter, Sort, sort_rows, visible_rows};
 use crate::ingest::{self, ReadOptions};
 use crate::memory::Budget;
-use crate::model::Warning;
 use crate::sigma::RuleSet;
 use crate::store::{Batch, Store};
 
@@ -142,19 +141,13 @@ pub fn read_within(store: &mut Store, path: &std::path::Path, budget: &mut Budge
     let mut over_budget = false;
     let mut info = ingest::stream_path(path, id, ReadOptions::default(), &mut |events, _| {
         let mut batch = Batch::prepare(events, &rules);
-        over_budget = batch.keep_within(budget.remaining()) > 0;
-        budget.admit(batch.footprint() as u64);
+        over_budget = batch.take_within(budget);
         stored += batch.events.len() as u64;
         store.push(batch);
         !over_budget
     });
     if over_budget {
-        info.records = stored;
-        info.warnings.push(Warning {
-            path: path.to_path_buf(),
-            location: format!("after {stored} events"),
-            message: budget.stopped_message(stored),
-        });
+        budget.mark_stopped(&mut info, stored);
     }
     store.sources[id as usize] = info;
     !over_budget
@@ -172,10 +165,7 @@ pub fn scan(args: &ScanArgs, out: &mut dyn Write) -> std::io::Result<i32> {
     let mut budget_reached = false;
     for path in &args.files {
         if budget_reached {
-            let mut skipped = crate::model::Source::new(path.clone());
-            skipped.error =
-                Some("not read: the memory budget was reached by an earlier file".into());
-            store.begin_source(skipped);
+            store.begin_source(crate::memory::not_read_source(path.clone()));
             continue;
         }
         budget_reached = !read_within(&mut store, path, &mut budget);

@@ -16,8 +16,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 
 use crate::ingest::{self, Progress, ReadOptions};
-use crate::memory::Budget;
-use crate::model::{Row, Source, SourceId, Warning};
+use crate::memory::{Budget, not_read_source};
+use crate::model::{Row, Source, SourceId};
 use crate::packed::PackedEvent;
 use crate::sigma::{Detection, RuleSet};
 use crate::store::{Batch, evaluate_all};
@@ -93,21 +93,14 @@ impl LoadJob {
                                 return false;
                             }
                             let mut batch = Batch::prepare(events, &rules);
-                            over_budget = batch.keep_within(budget.remaining()) > 0;
-                            budget.admit(batch.footprint() as u64);
+                            over_budget = batch.take_within(&mut budget);
                             stored += batch.events.len() as u64;
                             let delivered = batch.events.is_empty()
                                 || send(LoadMsg::Events(source, batch, progress));
                             delivered && !over_budget && !thread_cancel.load(Ordering::Relaxed)
                         });
                     if over_budget {
-                        info.records = stored;
-                        let message = budget.stopped_message(stored);
-                        info.warnings.push(Warning {
-                            path: path.clone(),
-                            location: format!("after {stored} events"),
-                            message: message.clone(),
-                        });
+                        budget.mark_stopped(&mut info, stored);
                         budget_reached = Some(format!(
                             "Memory budget reached: {} stopped after {stored} events (see View > Warnings; raise it with --max-memory).",
                             path.file_name().map_or_else(
@@ -134,12 +127,7 @@ impl LoadJob {
                             let Ok(id) = ids_rx.recv() else {
                                 return;
                             };
-                            let mut info = Source::new(skipped);
-                            info.error = Some(
-                                "not read: the memory budget was reached by an earlier file"
-                                    .to_owned(),
-                            );
-                            if !send(LoadMsg::Finished(id, info)) {
+                            if !send(LoadMsg::Finished(id, not_read_source(skipped))) {
                                 return;
                             }
                         }

@@ -1,12 +1,17 @@
-//! What the machine and the process have in memory: resident size of this process and the
-//! machine's RAM, read from `/proc` on Linux. Elsewhere both are unknown (`None`) and the
-//! memory budget falls back to the loader's own estimate of what it stored.
+//! Memory: the budget loads keep to ([`Budget`], counted with the store's own measure of what
+//! it holds, so it works on every platform), parsing and printing sizes, and what the machine
+//! and process have (the RAM that sets the default budget, the resident size `appxview bench`
+//! reports), read from `/proc` on Linux and unknown (`None`) elsewhere.
 
-/// Resident memory of this process in bytes (Linux: `/proc/self/statm`).
+use std::path::PathBuf;
+
+use crate::model::{Source, Warning};
+
+/// Resident memory of this process in bytes (Linux: `VmRSS` in `/proc/self/status`, which is
+/// in KiB whatever the page size).
 pub fn resident_bytes() -> Option<u64> {
-    let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
-    let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
-    Some(pages * page_size())
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    kib_line(&status, "VmRSS:")
 }
 
 /// Total RAM of the machine in bytes (Linux: `MemTotal` in `/proc/meminfo`).
@@ -16,14 +21,14 @@ pub fn total_ram_bytes() -> Option<u64> {
 }
 
 fn meminfo_total(meminfo: &str) -> Option<u64> {
-    let line = meminfo.lines().find(|l| l.starts_with("MemTotal:"))?;
-    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib * 1024)
+    kib_line(meminfo, "MemTotal:")
 }
 
-/// Page size used by `/proc/self/statm` (4 KiB on every Linux target appxview ships for).
-fn page_size() -> u64 {
-    4096
+/// The `Name:   123 kB` line of a `/proc` file, in bytes.
+fn kib_line(text: &str, name: &str) -> Option<u64> {
+    let line = text.lines().find(|l| l.starts_with(name))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
 }
 
 /// The default memory budget: half of the machine's RAM, or 8 GiB if unknown.
@@ -70,6 +75,23 @@ impl Budget {
             format_size(self.limit)
         )
     }
+
+    /// Records on `source` that the budget stopped it after `events_kept` events.
+    pub fn mark_stopped(&self, source: &mut Source, events_kept: u64) {
+        source.records = events_kept;
+        source.warnings.push(Warning {
+            path: source.path.clone(),
+            location: format!("after {events_kept} events"),
+            message: self.stopped_message(events_kept),
+        });
+    }
+}
+
+/// A file the budget kept from being read at all (an earlier file used it up).
+pub fn not_read_source(path: PathBuf) -> Source {
+    let mut source = Source::new(path);
+    source.error = Some("not read: the memory budget was reached by an earlier file".to_owned());
+    source
 }
 
 /// Parses a size such as `512M`, `2G`, `1.5GiB`, `300000000` (bytes).

@@ -7,6 +7,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use crate::appx::is_appx;
+use crate::memory::Budget;
 use crate::model::{Event, Row, Source, SourceId, Sym};
 use crate::packed::PackedEvent;
 use crate::schema::package::package_of;
@@ -80,9 +81,17 @@ impl Batch {
         }
     }
 
+    /// Cuts the batch to what `budget` has left and takes that from it; true if events had to
+    /// be cut (the load should stop).
+    pub fn take_within(&mut self, budget: &mut Budget) -> bool {
+        let cut = self.keep_within(budget.remaining()) > 0;
+        budget.admit(self.footprint() as u64);
+        cut
+    }
+
     /// Keeps the longest prefix of the batch whose events fit in `bytes`; returns how many
     /// events were dropped from the end.
-    pub fn keep_within(&mut self, bytes: u64) -> usize {
+    fn keep_within(&mut self, bytes: u64) -> usize {
         let per_derived = std::mem::size_of::<Derived>() as u64;
         let mut total = 0u64;
         let fits = self

@@ -470,12 +470,7 @@ impl App {
                     if let Some(message) = budget_reached {
                         let skipped: Vec<PathBuf> = self.queued.drain(..).flatten().collect();
                         for path in skipped {
-                            let mut source = Source::new(path);
-                            source.error = Some(
-                                "not read: the memory budget was reached by an earlier file"
-                                    .to_owned(),
-                            );
-                            self.store.begin_source(source);
+                            self.store.begin_source(memory::not_read_source(path));
                         }
                         self.status = message;
                         self.show_warnings = true;
