@@ -91,10 +91,12 @@ pub fn read_evtx(
         let timestamp = record.timestamp;
         let json = record.into_json_bytes()?;
         let recovered = json.recovered;
-        let mut event = match Doc::parse(&json.data) {
+        let event = match Doc::parse(&json.data) {
             Ok(doc) => event_from_doc(&doc).map_err(|e| e.0),
             Err(e) => Err(format!("the crate's JSON does not parse: {e}")),
         };
+        // An event without TimeCreated (or one that could not be read) takes the record
+        // header's time.
         let header_time = || {
             timestamp
                 .to_string()
@@ -102,19 +104,19 @@ pub fn read_evtx(
                 .map(EventTime::Utc)
                 .unwrap_or(EventTime::Missing)
         };
-        let header_time = match &event {
-            Ok(event) if !matches!(event.time, EventTime::Missing) => EventTime::Missing,
-            _ => header_time(),
+        let event = match event {
+            Ok(mut event) => {
+                if matches!(event.time, EventTime::Missing) {
+                    event.time = header_time();
+                }
+                Ok(event)
+            }
+            Err(message) => Err((message, header_time())),
         };
-        if let Ok(event) = &mut event
-            && matches!(event.time, EventTime::Missing)
-        {
-            event.time = header_time.clone();
-        }
-        Ok((chunk_first_id, record_id, recovered, header_time, event))
+        Ok((chunk_first_id, record_id, recovered, event))
     }) {
         match item {
-            Ok((chunk_first_id, record_id, was_recovered, header_time, event)) => {
+            Ok((chunk_first_id, record_id, was_recovered, event)) => {
                 if last_chunk_first_id != Some(chunk_first_id) {
                     last_chunk_first_id = Some(chunk_first_id);
                     chunks_seen += 1;
@@ -122,7 +124,7 @@ pub fn read_evtx(
                 records += 1;
                 let mut event = match event {
                     Ok(event) => event,
-                    Err(e) => {
+                    Err((e, header_time)) => {
                         warn(
                             info,
                             format!("record {record_id}"),
