@@ -125,10 +125,25 @@ fn server_event(event_id: u32, level: u8, opcode: u8, origin: &Origin) -> Event 
 /// `operation`: DeploymentOperation (1 Add, 3 Update, 6 Register, 12 PreRegisterPackage …).
 pub fn deployment_succeeded(pkg: &Package, operation: u32, origin: &Origin) -> Event {
     let mut e = server_event(400, 4, 2, origin);
-    e.fields = fields(vec![
+    let mut list = vec![
         ("DeploymentOperation", Value::UInt(u64::from(operation))),
         ("PackageFullName", s(&pkg.full_name)),
         ("Path", s(source_path(pkg))),
+    ];
+    list.extend(target_fields(pkg));
+    list.extend([
+        ("IsOptional", Value::Bool(false)),
+        ("PackageFlags", hex(0)),
+        ("PackageFlags2", hex(if pkg.full_trust { 0x800 } else { 0 })),
+    ]);
+    list.extend(source_fields(pkg));
+    e.fields = fields(list);
+    e
+}
+
+/// Fields 400 and 401 share after the path: target volume and package facts.
+fn target_fields(pkg: &Package) -> [(&'static str, Value); 13] {
+    [
         ("MountPoint", s("C:")),
         ("TargetPlatform", hex(3)),
         ("SystemVolume", Value::Bool(true)),
@@ -142,16 +157,18 @@ pub fn deployment_succeeded(pkg: &Package, operation: u32, origin: &Origin) -> E
         ("IsPackageUsingBDC", Value::Bool(false)),
         ("MainPackageFamilyName", s("NULL")),
         ("CallingProcess", s(&pkg.calling_process)),
-        ("IsOptional", Value::Bool(false)),
-        ("PackageFlags", hex(0)),
-        ("PackageFlags2", hex(if pkg.full_trust { 0x800 } else { 0 })),
+    ]
+}
+
+/// Fields 400 and 401 end with: full trust and where the package came from.
+fn source_fields(pkg: &Package) -> [(&'static str, Value); 5] {
+    [
         ("HasWin32alacarte", Value::Bool(false)),
         ("HasFullTrust", Value::Bool(pkg.full_trust)),
         ("ExternalLocation", s("")),
         ("PackageSourceUri", s(&pkg.source_uri)),
         ("PackageDisplayName", s(&pkg.display_name)),
-    ]);
-    e
+    ]
 }
 
 /// The volume every made deployment targets.
@@ -171,24 +188,14 @@ fn source_path(pkg: &Package) -> &str {
 /// Windows 11 21H2+).
 pub fn deployment_failed(pkg: &Package, operation: u32, error_code: u32, origin: &Origin) -> Event {
     let mut e = server_event(401, 2, 0, origin);
-    e.fields = fields(vec![
+    let mut list = vec![
         ("DeploymentOperation", Value::UInt(u64::from(operation))),
         ("PackageFullName", s(&pkg.full_name)),
         ("Path", s(source_path(pkg))),
         ("ErrorCode", hex(u64::from(error_code))),
-        ("MountPoint", s("C:")),
-        ("TargetPlatform", hex(3)),
-        ("SystemVolume", Value::Bool(true)),
-        ("StorageId", s(STORAGE_ID)),
-        ("IsCentennial", Value::Bool(pkg.full_trust)),
-        ("PackageType", hex(u64::from(pkg.package_type))),
-        ("IsPackageEncrypted", Value::Bool(false)),
-        ("DeploymentOptions", hex(pkg.deployment_options)),
-        ("IsStreamingPackage", Value::Bool(false)),
-        ("IsInRelatedSet", Value::Bool(false)),
-        ("IsPackageUsingBDC", Value::Bool(false)),
-        ("MainPackageFamilyName", s("NULL")),
-        ("CallingProcess", s(&pkg.calling_process)),
+    ];
+    list.extend(target_fields(pkg));
+    list.extend([
         ("IsInPlaceUpdate", hex(0)),
         ("ErrorFileInfo", s("")),
         (
@@ -203,12 +210,9 @@ pub fn deployment_failed(pkg: &Package, operation: u32, error_code: u32, origin:
         ("IsOptional", Value::UInt(0)),
         ("PackageFlags", hex(0)),
         ("PackageFlags2", hex(0)),
-        ("HasWin32alacarte", Value::Bool(false)),
-        ("HasFullTrust", Value::Bool(pkg.full_trust)),
-        ("ExternalLocation", s("")),
-        ("PackageSourceUri", s(&pkg.source_uri)),
-        ("PackageDisplayName", s(&pkg.display_name)),
     ]);
+    list.extend(source_fields(pkg));
+    e.fields = fields(list);
     e
 }
 
