@@ -373,14 +373,15 @@ fn appxview_ingest(path: &Path, threads: usize) -> Result<u64, String> {
     let none = RuleSet::default();
     let mut count = 0u64;
     let mut kept = Vec::new();
-    let info = ingest::stream_path(
+    let prepare = |events| Batch::prepare(events, &none);
+    let info = ingest::stream_path_with(
         path,
         0,
         ReadOptions {
             evtx_threads: threads,
         },
-        &mut |events, _| {
-            let batch = Batch::prepare(events, &none);
+        &prepare,
+        &mut |batch: Batch, _| {
             count += batch.events.len() as u64;
             kept.push(batch);
             true

@@ -139,13 +139,19 @@ pub fn read_within(store: &mut Store, path: &std::path::Path, budget: &mut Budge
     let rules = store.rules.clone();
     let mut stored = 0u64;
     let mut over_budget = false;
-    let mut info = ingest::stream_path(path, id, ReadOptions::default(), &mut |events, _| {
-        let mut batch = Batch::prepare(events, &rules);
-        over_budget = batch.take_within(budget);
-        stored += batch.events.len() as u64;
-        store.push(batch);
-        !over_budget
-    });
+    let prepare = |events| Batch::prepare(events, &rules);
+    let mut info = ingest::stream_path_with(
+        path,
+        id,
+        ReadOptions::default(),
+        &prepare,
+        &mut |mut batch: Batch, _| {
+            over_budget = batch.take_within(budget);
+            stored += batch.events.len() as u64;
+            store.push(batch);
+            !over_budget
+        },
+    );
     if over_budget {
         budget.mark_stopped(&mut info, stored);
     }

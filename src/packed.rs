@@ -157,6 +157,11 @@ impl PackedEvent {
         }
     }
 
+    /// Moves the event's 1-based position in its file on by `by`.
+    pub fn shift_position(&mut self, by: u32) {
+        self.position = self.position.saturating_add(by);
+    }
+
     fn has(&self, bit: u16) -> bool {
         self.present & bit != 0
     }

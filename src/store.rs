@@ -10,7 +10,7 @@ use crate::appx::is_appx;
 use crate::memory::Budget;
 use crate::model::{Event, Row, Source, SourceId, Sym};
 use crate::packed::PackedEvent;
-use crate::schema::package::package_of;
+use crate::schema::package::package_syms_of;
 use crate::sigma::{Detection, RuleSet, Severity};
 
 /// Facts derived once per event when it arrives.
@@ -30,24 +30,12 @@ impl Derived {
     /// Works out the facts for one event. Only names that repeat are interned (package name,
     /// publisher id, family name), never versions or full names.
     pub fn of(event: &Event) -> Derived {
-        let package = package_of(event);
-        let (package, publisher, family) = match package {
-            Some(id) => (
-                Sym::new(&id.name),
-                Sym::new(&id.publisher_id),
-                if id.publisher_id.is_empty() {
-                    Sym::EMPTY
-                } else {
-                    Sym::new(&id.family_name())
-                },
-            ),
-            None => (Sym::EMPTY, Sym::EMPTY, Sym::EMPTY),
-        };
+        let package = package_syms_of(event);
         Derived {
             appx: is_appx(event),
-            package,
-            publisher,
-            family,
+            package: package.map_or(Sym::EMPTY, |p| p.name),
+            publisher: package.map_or(Sym::EMPTY, |p| p.publisher),
+            family: package.map_or(Sym::EMPTY, |p| p.family),
         }
     }
 }
@@ -116,6 +104,14 @@ impl Batch {
             .map(PackedEvent::footprint)
             .sum::<usize>()
             + self.derived.len() * std::mem::size_of::<Derived>()
+    }
+}
+
+impl crate::ingest::Renumber for Batch {
+    fn renumber(&mut self, by: u32) {
+        for event in &mut self.events {
+            event.shift_position(by);
+        }
     }
 }
 

@@ -1,21 +1,24 @@
-//! Binary `.evtx` files through the evtx crate, with every problem reported.
+//! Binary `.evtx` files, with every problem reported.
 //!
 //! Two passes: a cheap scan of the file header and chunk headers (our own CRC32 and size
 //! checks, so that damage the crate tolerates silently still becomes a warning), then the
-//! crate's parallel record pipeline, whose per-record conversion to [`Event`] runs on the
-//! crate's own chunk pool. Record recovery is on: records carved from unallocated space are
-//! marked `recovered` and counted in a warning.
+//! chunks in record order as the evtx crate reads them, each decoded on the chunk workers
+//! (`jobs::pool`): a healthy chunk by our own BinXML reader (`ingest::binxml`), any other by
+//! the crate with record recovery on (records carved from unallocated space are marked
+//! `recovered` and counted in a warning).
 
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 
-use ::evtx::err::EvtxError;
-use ::evtx::{EvtxParser, ParserSettings};
+use std::sync::Arc;
+
+use ::evtx::err::{ChunkError, DeserializationError, EvtxError};
+use ::evtx::{EvtxChunkData, EvtxParser, ParserSettings};
 
 use super::doc::Doc;
 use super::evtx_json::event_from_doc;
-use super::{BATCH, Progress, ReadOptions, Sink};
+use super::{Progress, ReadOptions, Renumber};
 use crate::model::{Event, EventTime, Format, Source, SourceId, Warning};
 
 const FILE_HEADER_SIZE: u64 = 4096;
@@ -31,14 +34,22 @@ pub struct ChunkSpan {
     pub last_record_id: u64,
 }
 
-/// Reads an EVTX file into `sink`, filling `info` (format, record count, warnings, error).
-pub fn read_evtx(
+/// Reads an EVTX file: each chunk is decoded by our own BinXML reader when it is healthy and
+/// by the evtx crate otherwise, on the chunk workers, and `prepare`d there too; the
+/// prepared batches reach `sink` in record order. Fills `info` (format, record count,
+/// warnings, error).
+pub fn read_evtx<B, P, S>(
     path: &Path,
     source: SourceId,
     options: ReadOptions,
     info: &mut Source,
-    sink: &mut Sink<'_>,
-) {
+    prepare: &P,
+    sink: &mut S,
+) where
+    B: Renumber + Send,
+    P: Fn(Vec<Event>) -> B + Sync,
+    S: FnMut(B, Progress) -> bool + ?Sized,
+{
     let total_bytes = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
     if total_bytes < FILE_HEADER_SIZE {
         info.error = Some(format!(
@@ -54,116 +65,58 @@ pub fn read_evtx(
             message,
         })
     };
-    // Chunks whose bad magic the scan reported already: the crate's error would repeat it.
-    let mut reported_chunks = Vec::new();
-    match scan_chunks(path, total_bytes) {
-        Ok(scan) => {
-            reported_chunks = scan.bad_magic;
-            for (location, message) in scan.notes {
+    match scan_header(path, total_bytes) {
+        Ok(notes) => {
+            for (location, message) in notes {
                 warn(info, location, message);
             }
         }
-        Err(e) => warn(info, "header".to_owned(), format!("chunk scan failed: {e}")),
+        Err(e) => warn(
+            info,
+            "header".to_owned(),
+            format!("header scan failed: {e}"),
+        ),
     }
 
-    let settings = ParserSettings::new()
-        .num_threads(options.evtx_threads)
-        .recover_records(true);
+    let settings = ParserSettings::new().num_threads(1).recover_records(true);
     let mut parser = match EvtxParser::from_path(path) {
-        Ok(parser) => parser.with_configuration(settings),
+        Ok(parser) => parser.with_configuration(settings.clone()),
         Err(e) => {
             info.error = Some(format!("cannot open as EVTX: {}", error_chain(&e)));
             return;
         }
     };
-    let mut batch = Vec::with_capacity(BATCH);
+    let settings = Arc::new(settings);
+    let threads = match options.evtx_threads {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        n => n,
+    };
     let mut records = 0u64;
     let mut recovered = 0u64;
-    let mut last_chunk_first_id = None;
     let mut chunks_seen = 0u64;
-    let mut stopped = false;
-    // The record is rendered and turned into an `Event` inside the crate's chunk pool, so
-    // both run on every thread the pool has; this loop only numbers and batches.
-    for item in parser.serialized_records(|record| {
-        let record = record?;
-        let chunk_first_id = record.chunk.header.first_event_record_id;
-        let record_id = record.event_record_id;
-        let timestamp = record.timestamp;
-        let json = record.into_json_bytes()?;
-        let recovered = json.recovered;
-        let event = match Doc::parse(&json.data) {
-            Ok(doc) => event_from_doc(&doc).map_err(|e| e.0),
-            Err(e) => Err(format!("the crate's JSON does not parse: {e}")),
-        };
-        // An event without TimeCreated (or one that could not be read) takes the record
-        // header's time.
-        let header_time = || {
-            timestamp
-                .to_string()
-                .parse()
-                .map(EventTime::Utc)
-                .unwrap_or(EventTime::Missing)
-        };
-        let event = match event {
-            Ok(mut event) => {
-                if matches!(event.time, EventTime::Missing) {
-                    event.time = header_time();
-                }
-                Ok(event)
-            }
-            Err(message) => Err((message, header_time())),
-        };
-        Ok((chunk_first_id, record_id, recovered, event))
-    }) {
-        match item {
-            Ok((chunk_first_id, record_id, was_recovered, event)) => {
-                if last_chunk_first_id != Some(chunk_first_id) {
-                    last_chunk_first_id = Some(chunk_first_id);
-                    chunks_seen += 1;
-                }
-                records += 1;
-                let mut event = match event {
-                    Ok(event) => event,
-                    Err((e, header_time)) => {
-                        warn(
-                            info,
-                            format!("record {record_id}"),
-                            format!("not an event: {e}"),
-                        );
-                        Event {
-                            time: header_time,
-                            ..Event::default()
-                        }
-                    }
-                };
-                event.source = source;
-                event.position = u32::try_from(records).unwrap_or(u32::MAX);
-                event.record_id = Some(record_id);
-                event.recovered = was_recovered;
-                if was_recovered {
-                    recovered += 1;
-                }
-                batch.push(event);
-                if batch.len() >= BATCH {
-                    let progress = Progress {
-                        done_bytes: (FILE_HEADER_SIZE + chunks_seen * CHUNK_SIZE).min(total_bytes),
-                        total_bytes,
-                        records,
-                    };
-                    if !sink(std::mem::take(&mut batch), progress) {
-                        stopped = true;
-                        break;
-                    }
-                }
-            }
-            Err(EvtxError::FailedToParseChunk { chunk_id, .. })
-                if reported_chunks.contains(&chunk_id) => {}
-            Err(e) => {
-                let (location, message) = describe_error(&e, path);
-                warn(info, location, message);
-            }
+    let work = |chunk| {
+        let mut read = read_chunk(chunk, &settings, path, source);
+        let batch = (!read.events.is_empty()).then(|| prepare(std::mem::take(&mut read.events)));
+        (read, batch)
+    };
+    crate::jobs::pool::map_ordered(threads, parser.chunks(), work, |(read, batch)| {
+        chunks_seen += 1;
+        for (location, message) in read.warnings {
+            warn(info, location, message);
         }
-    }
+        recovered += read.recovered;
+        let Some(mut batch) = batch else {
+            return true;
+        };
+        batch.renumber(u32::try_from(records).unwrap_or(u32::MAX));
+        records += read.records;
+        let progress = Progress {
+            done_bytes: (FILE_HEADER_SIZE + chunks_seen * CHUNK_SIZE).min(total_bytes),
+            total_bytes,
+            records,
+        };
+        sink(batch, progress)
+    });
     info.records = records;
     if recovered > 0 {
         warn(
@@ -172,14 +125,173 @@ pub fn read_evtx(
             format!("{recovered} deleted records recovered (marked \"recovered\")"),
         );
     }
-    if !stopped && !batch.is_empty() {
-        let progress = Progress {
-            done_bytes: total_bytes,
-            total_bytes,
-            records,
-        };
-        sink(batch, progress);
+}
+
+/// What one chunk gave: its events (positions from 1 within the chunk), warnings and counts.
+struct ChunkRead {
+    events: Vec<Event>,
+    records: u64,
+    recovered: u64,
+    warnings: Vec<(String, String)>,
+}
+
+/// Reads one chunk: checks it (our own CRC32 and offset checks, so that damage the crate
+/// tolerates silently still becomes a warning), then decodes it with our own reader when it is
+/// healthy and with the crate otherwise.
+fn read_chunk(
+    chunk: Result<EvtxChunkData, EvtxError>,
+    settings: &Arc<ParserSettings>,
+    path: &Path,
+    source: SourceId,
+) -> ChunkRead {
+    let mut read = ChunkRead {
+        events: Vec::new(),
+        records: 0,
+        recovered: 0,
+        warnings: Vec::new(),
+    };
+    let mut data = match chunk {
+        Ok(data) => data,
+        Err(EvtxError::FailedToParseChunk { chunk_id, source })
+            if matches!(
+                *source,
+                ChunkError::FailedToParseChunkHeader(
+                    DeserializationError::InvalidEvtxChunkMagic { .. }
+                )
+            ) =>
+        {
+            if let ChunkError::FailedToParseChunkHeader(
+                DeserializationError::InvalidEvtxChunkMagic { magic },
+            ) = *source
+            {
+                read.warnings.push((
+                    chunk_location(chunk_id),
+                    format!("bad chunk magic {magic:02X?}; the crate skips this chunk"),
+                ));
+            }
+            return read;
+        }
+        Err(e) => {
+            read.warnings.push(describe_error(&e, path));
+            return read;
+        }
+    };
+    let number = data.number.unwrap_or(0);
+    read.warnings = chunk_notes(number, &data.data);
+    let decoded = if read.warnings.is_empty() {
+        super::binxml::decode_chunk(&data)
+    } else {
+        None
+    };
+    let events = match decoded {
+        Some(events) => events,
+        None => {
+            let (events, warnings) = crate_chunk(&mut data, settings, path);
+            read.warnings.extend(warnings);
+            events
+        }
+    };
+    read.events = events;
+    for (i, event) in read.events.iter_mut().enumerate() {
+        event.source = source;
+        event.locator = number;
+        event.position = u32::try_from(i + 1).unwrap_or(u32::MAX);
+        read.recovered += u64::from(event.recovered);
     }
+    read.records = read.events.len() as u64;
+    read
+}
+
+/// A chunk read by the evtx crate (record recovery on), the way every chunk our own decoder
+/// leaves is read: each record rendered as the crate's JSON and read back. A record that is
+/// not an event still counts, with the record header's time and a warning; a record the crate
+/// cannot read is a warning (location, message). `path` names the file in warnings.
+pub fn crate_chunk(
+    data: &mut EvtxChunkData,
+    settings: &Arc<ParserSettings>,
+    path: &Path,
+) -> (Vec<Event>, Vec<(String, String)>) {
+    let mut warnings = Vec::new();
+    let number = data.number.unwrap_or(0);
+    let mut chunk = match data.parse(Arc::clone(settings)) {
+        Ok(chunk) => chunk,
+        Err(e) => {
+            let e = EvtxError::FailedToParseChunk {
+                chunk_id: number,
+                source: Box::new(e),
+            };
+            warnings.push(describe_error(&e, path));
+            return (Vec::new(), warnings);
+        }
+    };
+    let mut events = Vec::new();
+    for record in chunk.iter() {
+        let converted = match record {
+            Ok(record) => {
+                let was_recovered = record.recovered;
+                match crate_record(record) {
+                    Ok(converted) => Ok(converted),
+                    // Carved hits that fail to render are noise, as the crate itself says.
+                    Err(_) if was_recovered => continue,
+                    Err(e) => Err(e),
+                }
+            }
+            Err(e) => Err(e),
+        };
+        match converted {
+            Ok((record_id, was_recovered, event)) => {
+                let mut event = match event {
+                    Ok(event) => event,
+                    Err((e, header_time)) => {
+                        warnings
+                            .push((format!("record {record_id}"), format!("not an event: {e}")));
+                        Event {
+                            time: header_time,
+                            ..Event::default()
+                        }
+                    }
+                };
+                event.record_id = Some(record_id);
+                event.recovered = was_recovered;
+                events.push(event);
+            }
+            Err(e) => warnings.push(describe_error(&e, path)),
+        }
+    }
+    (events, warnings)
+}
+
+/// A record converted through the crate's JSON: (record id, recovered, the event or why it is
+/// not one together with the record header's time).
+type CrateRecord = (u64, bool, Result<Event, (String, EventTime)>);
+
+fn crate_record(record: ::evtx::EvtxRecord<'_>) -> Result<CrateRecord, EvtxError> {
+    let record_id = record.event_record_id;
+    let timestamp = record.timestamp;
+    let json = record.into_json_bytes()?;
+    let event = match Doc::parse(&json.data) {
+        Ok(doc) => event_from_doc(&doc).map_err(|e| e.0),
+        Err(e) => Err(format!("the crate's JSON does not parse: {e}")),
+    };
+    // An event without TimeCreated (or one that could not be read) takes the record header's
+    // time.
+    let header_time = || {
+        timestamp
+            .to_string()
+            .parse()
+            .map(EventTime::Utc)
+            .unwrap_or(EventTime::Missing)
+    };
+    let event = match event {
+        Ok(mut event) => {
+            if matches!(event.time, EventTime::Missing) {
+                event.time = header_time();
+            }
+            Ok(event)
+        }
+        Err(message) => Err((message, header_time())),
+    };
+    Ok((record_id, json.recovered, event))
 }
 
 /// Where a crate error happened and what it was, from its variant and source chain.
@@ -243,15 +355,6 @@ pub fn error_chain(error: &dyn std::error::Error) -> String {
     text
 }
 
-/// The header scan's result: notes to report, and each readable chunk's record range.
-#[derive(Debug, Default)]
-pub struct ChunkScan {
-    pub notes: Vec<(String, String)>,
-    pub chunks: Vec<ChunkSpan>,
-    /// Chunks that do not start with the chunk magic.
-    pub bad_magic: Vec<u64>,
-}
-
 fn le_u32(bytes: &[u8], at: usize) -> u32 {
     bytes
         .get(at..at + 4)
@@ -268,14 +371,22 @@ fn le_u64(bytes: &[u8], at: usize) -> u64 {
         .unwrap_or(0)
 }
 
-/// Checks the file header and every chunk: magic, both CRC32s, truncation.
-pub fn scan_chunks(path: &Path, total_bytes: u64) -> std::io::Result<ChunkScan> {
-    let mut scan = ChunkScan::default();
+/// The chunk's location in warnings: `chunk N (file offset 0x…)`.
+fn chunk_location(number: u64) -> String {
+    format!(
+        "chunk {number} (file offset {:#x})",
+        FILE_HEADER_SIZE + number * CHUNK_SIZE
+    )
+}
+
+/// Checks the file header (magic, CRC32) and whether the file ends inside a chunk.
+pub fn scan_header(path: &Path, total_bytes: u64) -> std::io::Result<Vec<(String, String)>> {
+    let mut notes = Vec::new();
     let mut file = File::open(path)?;
     let mut header = vec![0u8; FILE_HEADER_SIZE as usize];
     file.read_exact(&mut header)?;
     if !header.starts_with(b"ElfFile\0") {
-        scan.notes.push((
+        notes.push((
             "header".to_owned(),
             "file header magic is not ElfFile".to_owned(),
         ));
@@ -285,7 +396,7 @@ pub fn scan_chunks(path: &Path, total_bytes: u64) -> std::io::Result<ChunkScan> 
     let flags = le_u32(&header, 120);
     let stored_crc = le_u32(&header, 124);
     if flags & 0x4 == 0 && stored_crc != crc32fast::hash(&header[..120]) {
-        scan.notes.push((
+        notes.push((
             "header".to_owned(),
             format!(
                 "file header CRC32 mismatch (stored {stored_crc:#010x}, computed {:#010x})",
@@ -297,75 +408,74 @@ pub fn scan_chunks(path: &Path, total_bytes: u64) -> std::io::Result<ChunkScan> 
     let whole_chunks = body / CHUNK_SIZE;
     let tail = body % CHUNK_SIZE;
     if tail != 0 {
-        scan.notes.push((
+        notes.push((
             format!("chunk {whole_chunks}"),
             format!(
                 "truncated: chunk {whole_chunks} is {tail} of {CHUNK_SIZE} bytes; its records are lost"
             ),
         ));
     }
-    let mut chunk = vec![0u8; CHUNK_SIZE as usize];
-    for number in 0..whole_chunks {
-        file.seek(SeekFrom::Start(FILE_HEADER_SIZE + number * CHUNK_SIZE))?;
-        file.read_exact(&mut chunk)?;
-        if chunk.iter().all(|b| *b == 0) {
-            continue;
-        }
-        let location = format!(
-            "chunk {number} (file offset {:#x})",
-            FILE_HEADER_SIZE + number * CHUNK_SIZE
-        );
-        if !chunk.starts_with(b"ElfChnk\0") {
-            scan.notes.push((
-                location,
-                format!(
-                    "bad chunk magic {:02X?}; the crate skips this chunk",
-                    &chunk[..8]
-                ),
-            ));
-            scan.bad_magic.push(number);
-            continue;
-        }
-        let first_record_id = le_u64(&chunk, 24);
-        let last_record_id = le_u64(&chunk, 32);
-        let free_space = le_u32(&chunk, 48) as usize;
-        let stored_data_crc = le_u32(&chunk, 52);
-        let stored_header_crc = le_u32(&chunk, 124);
-        let mut hasher = crc32fast::Hasher::new();
-        hasher.update(&chunk[..120]);
-        hasher.update(&chunk[128..CHUNK_HEADER_SIZE]);
-        let header_crc = hasher.finalize();
-        if header_crc != stored_header_crc {
-            scan.notes.push((
-                location.clone(),
-                format!(
-                    "chunk header CRC32 mismatch (stored {stored_header_crc:#010x}, computed {header_crc:#010x}); records loaded anyway"
-                ),
-            ));
-        }
-        if free_space >= CHUNK_HEADER_SIZE && free_space <= chunk.len() {
-            let data_crc = crc32fast::hash(&chunk[CHUNK_HEADER_SIZE..free_space]);
+    Ok(notes)
+}
+
+/// Checks one chunk (`chunk` holds its bytes, magic already checked): both CRC32s and the free
+/// space offset. No notes means the chunk is sound.
+pub fn chunk_notes(number: u64, chunk: &[u8]) -> Vec<(String, String)> {
+    let mut notes = Vec::new();
+    let free_space = le_u32(chunk, 48) as usize;
+    let stored_data_crc = le_u32(chunk, 52);
+    let stored_header_crc = le_u32(chunk, 124);
+    let mut hasher = crc32fast::Hasher::new();
+    hasher.update(chunk.get(..120).unwrap_or_default());
+    hasher.update(chunk.get(128..CHUNK_HEADER_SIZE).unwrap_or_default());
+    let header_crc = hasher.finalize();
+    if header_crc != stored_header_crc {
+        notes.push((
+            chunk_location(number),
+            format!(
+                "chunk header CRC32 mismatch (stored {stored_header_crc:#010x}, computed {header_crc:#010x}); records loaded anyway"
+            ),
+        ));
+    }
+    match chunk.get(CHUNK_HEADER_SIZE..free_space) {
+        Some(records) => {
+            let data_crc = crc32fast::hash(records);
             if data_crc != stored_data_crc {
-                scan.notes.push((
-                    location.clone(),
+                notes.push((
+                    chunk_location(number),
                     format!(
                         "records CRC32 mismatch (stored {stored_data_crc:#010x}, computed {data_crc:#010x}); records loaded anyway"
                     ),
                 ));
             }
-        } else {
-            scan.notes.push((
-                location.clone(),
-                format!("free space offset {free_space:#x} is outside the chunk"),
-            ));
         }
-        scan.chunks.push(ChunkSpan {
+        None => notes.push((
+            chunk_location(number),
+            format!("free space offset {free_space:#x} is outside the chunk"),
+        )),
+    }
+    notes
+}
+
+/// Every readable chunk's record range, from the chunk headers.
+pub fn scan_chunks(path: &Path, total_bytes: u64) -> std::io::Result<Vec<ChunkSpan>> {
+    let mut spans = Vec::new();
+    let mut file = File::open(path)?;
+    let mut header = [0u8; CHUNK_HEADER_SIZE];
+    let whole_chunks = total_bytes.saturating_sub(FILE_HEADER_SIZE) / CHUNK_SIZE;
+    for number in 0..whole_chunks {
+        file.seek(SeekFrom::Start(FILE_HEADER_SIZE + number * CHUNK_SIZE))?;
+        file.read_exact(&mut header)?;
+        if !header.starts_with(b"ElfChnk\0") {
+            continue;
+        }
+        spans.push(ChunkSpan {
             number,
-            first_record_id,
-            last_record_id,
+            first_record_id: le_u64(&header, 24),
+            last_record_id: le_u64(&header, 32),
         });
     }
-    Ok(scan)
+    Ok(spans)
 }
 
 /// Reads one record again, by its record id, as the crate's JSON (the raw event on demand).
@@ -374,10 +484,9 @@ pub fn raw_record(path: &Path, record_id: u64) -> Result<serde_json::Value, Stri
     let total_bytes = std::fs::metadata(path)
         .map_err(|e| format!("{}: {e}", path.display()))?
         .len();
-    let scan = scan_chunks(path, total_bytes).map_err(|e| format!("{}: {e}", path.display()))?;
+    let spans = scan_chunks(path, total_bytes).map_err(|e| format!("{}: {e}", path.display()))?;
     let mut file = File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    for span in scan
-        .chunks
+    for span in spans
         .iter()
         .filter(|s| (s.first_record_id..=s.last_record_id).contains(&record_id))
     {

@@ -3,9 +3,12 @@
 //!
 //! Readers push events in batches into a [`Sink`] (which may stop the load by returning
 //! `false`) and record every problem as a [`Warning`] naming the file and where in it. A bad
-//! record, line or chunk never aborts the file. This module starts no threads (the evtx crate
-//! runs its own chunk pool inside [`evtx::read_evtx`]) and knows nothing about egui.
+//! record, line or chunk never aborts the file. [`stream_path_with`] also takes a `prepare`
+//! step (derived facts, rules, packing) that runs where the events are made: on the EVTX
+//! chunk workers (`jobs::pool`, the only threads used here), on the calling thread for JSON.
+//! Knows nothing about egui.
 
+pub mod binxml;
 pub mod doc;
 pub mod evtx;
 pub mod evtx_json;
@@ -42,10 +45,25 @@ impl Progress {
 /// Receives events in batches. Returning `false` stops the load (cancel, memory budget).
 pub type Sink<'a> = dyn FnMut(Vec<Event>, Progress) -> bool + 'a;
 
+/// A prepared batch whose events' 1-based positions can be moved on: the EVTX reader
+/// numbers each chunk's events from 1 and then shifts them by the records before the chunk.
+pub trait Renumber {
+    /// Adds `by` to every event's position.
+    fn renumber(&mut self, by: u32);
+}
+
+impl Renumber for Vec<Event> {
+    fn renumber(&mut self, by: u32) {
+        for event in self {
+            event.position = event.position.saturating_add(by);
+        }
+    }
+}
+
 /// Settings for one load.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ReadOptions {
-    /// Threads for the evtx crate's chunk pool (0 = one per core).
+    /// Threads that decode EVTX chunks (0 = one per core).
     pub evtx_threads: usize,
 }
 
@@ -86,10 +104,30 @@ pub fn stream_path(
     options: ReadOptions,
     sink: &mut Sink<'_>,
 ) -> Source {
+    stream_path_with(path, source, options, &|events| events, sink)
+}
+
+/// Reads `path`, turning each batch of events into `B` with `prepare` (on the chunk workers
+/// for EVTX) and pushing the results into `sink` in file order; returns what was learnt
+/// about the file.
+pub fn stream_path_with<B, P, S>(
+    path: &Path,
+    source: SourceId,
+    options: ReadOptions,
+    prepare: &P,
+    sink: &mut S,
+) -> Source
+where
+    B: Renumber + Send,
+    P: Fn(Vec<Event>) -> B + Sync,
+    S: FnMut(B, Progress) -> bool + ?Sized,
+{
     let mut info = Source::new(path.to_path_buf());
     match sniff(path) {
-        Ok(Content::Evtx) => evtx::read_evtx(path, source, options, &mut info, sink),
-        Ok(Content::Text) => json::read_json(path, source, &mut info, sink),
+        Ok(Content::Evtx) => evtx::read_evtx(path, source, options, &mut info, prepare, sink),
+        Ok(Content::Text) => json::read_json(path, source, &mut info, &mut |events, progress| {
+            sink(prepare(events), progress)
+        }),
         Err(message) => info.error = Some(message),
     }
     info

@@ -7,7 +7,11 @@
 //! know whether a package exists, and it cannot tell a package name from an arbitrary token that
 //! happens to have the same shape.
 
-use crate::model::{Event, Value};
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use crate::model::{Event, FieldKey, Sym, Value};
 
 /// The parts of a package full name (or of a family name, with version/architecture/resource empty).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -170,6 +174,18 @@ fn is_publisher_id(s: &str) -> bool {
         })
 }
 
+/// [`FULL_NAME_FIELDS`] and [`FAMILY_NAME_FIELDS`], interned once (asked of every event).
+#[allow(clippy::type_complexity)]
+fn field_keys() -> &'static ([FieldKey; 9], [FieldKey; 4]) {
+    static KEYS: OnceLock<([FieldKey; 9], [FieldKey; 4])> = OnceLock::new();
+    KEYS.get_or_init(|| {
+        (
+            FULL_NAME_FIELDS.map(FieldKey::new),
+            FAMILY_NAME_FIELDS.map(FieldKey::new),
+        )
+    })
+}
+
 /// A field by name, ignoring ASCII case, also as the last segment of a dotted (UserData) name.
 fn named_field<'a>(event: &'a Event, name: &str) -> Option<&'a Value> {
     event.field_by_last_name(name)
@@ -177,28 +193,108 @@ fn named_field<'a>(event: &'a Event, name: &str) -> Option<&'a Value> {
 
 /// The package an event is about: first a full-name field (PackageFullName, PackageMoniker, …),
 /// then a family-name field (version and architecture left empty), then a full name found in any
-/// text value (for example `…\WindowsApps\<full name>\…` or `…\Deleted\<full name><suffix>`), then
+/// text value (for example `…\\WindowsApps\\<full name>\\…` or `…\\Deleted\\<full name><suffix>`), then
 /// one found in the rendered message.
 pub fn package_of(event: &Event) -> Option<PackageId> {
-    for name in FULL_NAME_FIELDS {
-        if let Some(id) = named_field(event, name).and_then(|v| first_in_value(v, PackageId::parse))
-        {
-            return Some(id);
+    search(event, |text, full| parser(full)(text), |id| id)
+}
+
+/// The interned names of [`package_of`]'s package (for the store's per-event facts, asked of
+/// every event): what a full or family name field says is kept per thread, so a package that
+/// many events name is parsed and interned once.
+pub fn package_syms_of(event: &Event) -> Option<PackageSyms> {
+    thread_local! {
+        /// Full name fields' texts, then family name fields' texts.
+        static SEEN: RefCell<[HashMap<Box<str>, Option<PackageSyms>>; 2]> =
+            RefCell::new([HashMap::new(), HashMap::new()]);
+    }
+    let cached = |text: &str, full: bool| {
+        SEEN.with(|seen| {
+            let seen = &mut seen.borrow_mut()[usize::from(!full)];
+            if let Some(syms) = seen.get(text) {
+                return *syms;
+            }
+            if seen.len() >= 4096 {
+                seen.clear();
+            }
+            let syms = parser(full)(text).map(|id| PackageSyms::of(&id));
+            seen.insert(text.into(), syms);
+            syms
+        })
+    };
+    search(event, cached, |id| PackageSyms::of(&id))
+}
+
+/// A package's name, publisher id and family name, interned.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PackageSyms {
+    pub name: Sym,
+    pub publisher: Sym,
+    /// Empty when the publisher id is not known.
+    pub family: Sym,
+}
+
+impl PackageSyms {
+    fn of(id: &PackageId) -> PackageSyms {
+        PackageSyms {
+            name: Sym::new(&id.name),
+            publisher: Sym::new(&id.publisher_id),
+            family: if id.publisher_id.is_empty() {
+                Sym::EMPTY
+            } else {
+                Sym::new(&id.family_name())
+            },
         }
     }
-    for name in FAMILY_NAME_FIELDS {
-        if let Some(id) =
-            named_field(event, name).and_then(|v| first_in_value(v, PackageId::parse_family))
-        {
-            return Some(id);
+}
+
+/// How a full name (`true`) or a family name field is read.
+fn parser(full: bool) -> fn(&str) -> Option<PackageId> {
+    if full {
+        PackageId::parse
+    } else {
+        PackageId::parse_family
+    }
+}
+
+/// The search behind [`package_of`]: `field` reads the text of a full name (`true`) or family
+/// name field, `found` takes a package found otherwise.
+fn search<T>(
+    event: &Event,
+    mut field: impl FnMut(&str, bool) -> Option<T>,
+    found: impl Fn(PackageId) -> T,
+) -> Option<T> {
+    let (full, family) = field_keys();
+    // Which field each name finds (as `Event::field_by_last_name` would), in one pass.
+    let mut best = [(u8::MAX, 0usize); 13];
+    for (i, (name, _)) in event.fields.iter().enumerate() {
+        let (folded, folded_last) = (name.folded(), name.folded_last());
+        for (key, slot) in full.iter().chain(family).zip(best.iter_mut()) {
+            let rank = key.rank(*name, folded, folded_last);
+            if rank < slot.0 {
+                *slot = (rank, i);
+            }
+        }
+    }
+    for (k, (rank, i)) in best.into_iter().enumerate() {
+        if rank == u8::MAX {
+            continue;
+        }
+        let is_full = k < full.len();
+        let hit = match &event.fields[i].1 {
+            Value::Str(text) => field(text, is_full),
+            other => first_in_value(other, parser(is_full)).map(&found),
+        };
+        if hit.is_some() {
+            return hit;
         }
     }
     for (_, value) in &event.fields {
         if let Some(id) = first_in_value(value, find_in_text) {
-            return Some(id);
+            return Some(found(id));
         }
     }
-    event.message.as_deref().and_then(find_in_text)
+    event.message.as_deref().and_then(find_in_text).map(found)
 }
 
 /// The package name only (for the table column and filters). Tries the usual fields before the
@@ -232,6 +328,8 @@ fn is_name_char(c: char) -> bool {
 /// `Deleted` path component may carry a suffix after the publisher id (Windows appends one to
 /// folders it is removing); the suffix is dropped.
 pub fn find_in_text(text: &str) -> Option<PackageId> {
+    // A full name has four underscores: most text has fewer and is not split at all.
+    memchr::memchr_iter(b'_', text.as_bytes()).nth(3)?;
     let mut previous = "";
     for token in text.split(|c: char| !is_name_char(c)) {
         if token.is_empty() {

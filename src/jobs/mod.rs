@@ -1,13 +1,16 @@
 //! Background work: the only module that starts threads.
 //!
-//! A [`LoadJob`] reads files one after another on one thread (the evtx crate runs its own
-//! chunk pool inside it; no pool is ever nested in another), prepares each batch (derived
-//! facts, rule hits, packing) and sends it over a bounded channel. It keeps to a memory
+//! A [`LoadJob`] reads files one after another on one thread; EVTX chunks are decoded and
+//! each batch prepared (derived facts, rule hits, packing) on the chunk workers of
+//! [`pool::map_ordered`] inside it (no pool is ever nested in another), and the batches are
+//! sent over a bounded channel. It keeps to a memory
 //! budget: a batch that would take the loaded events past it is not sent, the file gets a
 //! warning saying so and the remaining files are not read. A [`RulesJob`] re-evaluates the
 //! rules over every loaded event after rules were added or toggled. The UI drains both each
 //! frame; `wake` (the UI's repaint request) is called after every message, so this module
 //! needs no egui. A [`Call`] runs one blocking call (a file dialog) off the UI thread.
+
+pub mod pool;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -87,18 +90,23 @@ impl LoadJob {
                     };
                     let mut stored = 0u64;
                     let mut over_budget = false;
-                    let mut info =
-                        ingest::stream_path(&path, source, options, &mut |events, progress| {
+                    let prepare = |events| Batch::prepare(events, &rules);
+                    let mut info = ingest::stream_path_with(
+                        &path,
+                        source,
+                        options,
+                        &prepare,
+                        &mut |mut batch: Batch, progress| {
                             if thread_cancel.load(Ordering::Relaxed) {
                                 return false;
                             }
-                            let mut batch = Batch::prepare(events, &rules);
                             over_budget = batch.take_within(&mut budget);
                             stored += batch.events.len() as u64;
                             let delivered = batch.events.is_empty()
                                 || send(LoadMsg::Events(source, batch, progress));
                             delivered && !over_budget && !thread_cancel.load(Ordering::Relaxed)
-                        });
+                        },
+                    );
                     if over_budget {
                         budget.mark_stopped(&mut info, stored);
                         budget_reached = Some(format!(
