@@ -9,6 +9,7 @@
 pub mod appx;
 pub mod bench;
 pub mod cli;
+pub mod evtx_format;
 pub mod evtx_writer;
 pub mod export;
 pub mod filter;

@@ -9,42 +9,7 @@
 use std::collections::HashMap;
 use std::io;
 
-/// BinXML token bytes used here (MS-EVEN6 §2.2.12).
-mod token {
-    pub const END_OF_STREAM: u8 = 0x00;
-    pub const OPEN_START: u8 = 0x01;
-    /// OpenStartElement with the "has attributes" flag (0x40).
-    pub const OPEN_START_ATTRS: u8 = 0x41;
-    pub const CLOSE_START: u8 = 0x02;
-    pub const CLOSE_EMPTY: u8 = 0x03;
-    pub const END_ELEMENT: u8 = 0x04;
-    pub const VALUE: u8 = 0x05;
-    pub const ATTRIBUTE: u8 = 0x06;
-    /// Attribute with the "more attributes follow" flag (0x40).
-    pub const ATTRIBUTE_MORE: u8 = 0x46;
-    pub const FRAGMENT_HEADER: u8 = 0x0f;
-}
-
-/// BinXML value types (MS-EVEN6 §2.2.17).
-mod value_type {
-    pub const STRING: u8 = 0x01;
-    pub const UINT8: u8 = 0x04;
-    pub const UINT16: u8 = 0x06;
-    pub const INT32: u8 = 0x07;
-    pub const UINT32: u8 = 0x08;
-    pub const INT64: u8 = 0x09;
-    pub const UINT64: u8 = 0x0a;
-    pub const REAL64: u8 = 0x0c;
-    pub const BOOL: u8 = 0x0d;
-    pub const GUID: u8 = 0x0f;
-    pub const FILETIME: u8 = 0x11;
-    pub const SID: u8 = 0x13;
-    pub const HEX_INT32: u8 = 0x14;
-    pub const HEX_INT64: u8 = 0x15;
-}
-
-/// Number of hash buckets in a chunk's string table.
-pub(crate) const STRING_BUCKETS: usize = 64;
+use crate::evtx_format::{STRING_BUCKETS, token, value_type};
 
 /// A typed BinXML value.
 #[derive(Clone, Copy, Debug)]

@@ -11,16 +11,8 @@ use std::io;
 
 use super::binxml::NameTable;
 use super::record::encode_record;
+use crate::evtx_format::{CHUNK_HEADER_SIZE, CHUNK_SIZE, FILE_HEADER_SIZE};
 use crate::model::Event;
-
-/// Size of a chunk.
-pub const CHUNK_SIZE: usize = 65536;
-/// Size of a chunk header; records start here.
-pub const CHUNK_HEADER_SIZE: usize = 512;
-/// Size of the file header block.
-pub const FILE_HEADER_SIZE: usize = 4096;
-/// The largest record a chunk can hold.
-pub const MAX_RECORD_SIZE: usize = CHUNK_SIZE - CHUNK_HEADER_SIZE;
 
 /// A chunk under construction.
 pub(crate) struct Chunk {

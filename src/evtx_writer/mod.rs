@@ -31,7 +31,7 @@ use std::fs::File;
 use std::io::{self, BufWriter, Seek, SeekFrom, Write};
 use std::path::Path;
 
-pub use chunk::{CHUNK_HEADER_SIZE, CHUNK_SIZE, FILE_HEADER_SIZE, MAX_RECORD_SIZE};
+pub use crate::evtx_format::{CHUNK_HEADER_SIZE, CHUNK_SIZE, FILE_HEADER_SIZE, MAX_RECORD_SIZE};
 pub use record::filetime;
 
 use crate::model::Event;

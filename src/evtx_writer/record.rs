@@ -9,20 +9,14 @@ use std::io;
 use chrono::{DateTime, Utc};
 
 use super::binxml::{Encoder, NameTable, Val, encode_sid, parse_guid};
+use crate::evtx_format::{FILETIME_UNIX_OFFSET_SECS, RECORD_MAGIC};
 use crate::model::{Event, EventTime, Value};
-
-/// Record signature `**\0\0`.
-/// The 24-byte record header that follows is: magic, size (u32), record id (u64), FILETIME.
-pub(crate) const RECORD_MAGIC: [u8; 4] = *b"\x2a\x2a\x00\x00";
 
 const EVENT_XMLNS: &str = "http://schemas.microsoft.com/win/2004/08/events/event";
 
-/// Seconds from 1601-01-01 to 1970-01-01.
-const FILETIME_UNIX_EPOCH_SECS: i64 = 11_644_473_600;
-
 /// `time` as a FILETIME: 100 ns ticks since 1601-01-01 UTC (0 before 1601).
 pub fn filetime(time: &DateTime<Utc>) -> u64 {
-    let secs = time.timestamp().saturating_add(FILETIME_UNIX_EPOCH_SECS);
+    let secs = time.timestamp().saturating_add(FILETIME_UNIX_OFFSET_SECS);
     let Ok(secs) = u64::try_from(secs) else {
         return 0;
     };

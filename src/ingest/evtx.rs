@@ -19,11 +19,12 @@ use ::evtx::{EvtxChunkData, EvtxParser, ParserSettings};
 use super::doc::Doc;
 use super::evtx_json::event_from_doc;
 use super::{Progress, ReadOptions, Renumber};
+use crate::evtx_format::{self, CHUNK_HEADER_SIZE};
 use crate::model::{Event, EventTime, Format, Source, SourceId, Warning};
 
-const FILE_HEADER_SIZE: u64 = 4096;
-const CHUNK_SIZE: u64 = 65536;
-const CHUNK_HEADER_SIZE: usize = 512;
+/// The format's sizes as file offsets.
+const FILE_HEADER_SIZE: u64 = evtx_format::FILE_HEADER_SIZE as u64;
+const CHUNK_SIZE: u64 = evtx_format::CHUNK_SIZE as u64;
 
 /// What the header scan learnt about one chunk.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

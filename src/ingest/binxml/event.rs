@@ -16,6 +16,7 @@ use chrono::{DateTime, Datelike, Utc};
 
 use super::tokens::{Read, Val, name_at};
 use super::tree::Tree;
+use crate::evtx_format::FILETIME_UNIX_OFFSET_SECS;
 use crate::model::{Event, EventTime, Sym, Value};
 
 /// The element and attribute names the mapping looks for.
@@ -677,13 +678,10 @@ fn is_ascii_utf16(units: &[u8]) -> bool {
             .all(|u| u[1] == 0 && u[0] < 0x80 && u[0] != 0)
 }
 
-/// Seconds between 1601-01-01 and 1970-01-01.
-const FILETIME_UNIX_OFFSET: i64 = 11_644_473_600;
-
 /// A FILETIME as a UTC instant, for years 1601 to 9999 (the range both the crate and chrono
 /// write and read alike).
 pub fn filetime(ticks: u64) -> Option<DateTime<Utc>> {
-    let secs = i64::try_from(ticks / 10_000_000).ok()? - FILETIME_UNIX_OFFSET;
+    let secs = i64::try_from(ticks / 10_000_000).ok()? - FILETIME_UNIX_OFFSET_SECS;
     let nanos = u32::try_from(ticks % 10_000_000).ok()? * 100;
     let t = DateTime::<Utc>::from_timestamp(secs, nanos)?;
     (t.year() <= 9999).then_some(t)
@@ -750,7 +748,7 @@ mod tests {
         assert_eq!(value_of(Val::Int(5)), Ok(Value::UInt(5)));
         assert!(value_of(Val::Float(2.0)).is_err());
         // 2024-03-05T09:41:27.1234567Z
-        let ticks = (1_709_631_687 + FILETIME_UNIX_OFFSET) as u64 * 10_000_000 + 1_234_567;
+        let ticks = (1_709_631_687 + FILETIME_UNIX_OFFSET_SECS) as u64 * 10_000_000 + 1_234_567;
         assert_eq!(
             value_of(Val::FileTime(ticks)),
             Ok(Value::Str("2024-03-05T09:41:27.1234567Z".into()))

@@ -23,13 +23,8 @@ use ::evtx::{EvtxChunkData, EvtxChunkHeader};
 use self::event::{Names, event_of, filetime};
 use self::tokens::{Cursor, Item, Mode, Read, Val, definition_span, read_instance, read_items};
 use self::tree::{Expand, Tree};
+use crate::evtx_format::{CHUNK_HEADER_SIZE, RECORD_HEADER_SIZE, RECORD_MAGIC};
 use crate::model::{Event, EventTime};
-
-/// The chunk header's size; records start after it.
-const CHUNK_HEADER_SIZE: usize = 512;
-/// A record header: magic, size, record id, FILETIME.
-const RECORD_HEADER_SIZE: usize = 24;
-const RECORD_MAGIC: &[u8; 4] = b"**\0\0";
 
 /// One live record: its id, header time and where its BinXML is in the chunk.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -82,7 +77,7 @@ pub fn live_records(data: &[u8], header: &EvtxChunkHeader) -> Option<Vec<LiveRec
     let mut expected = first;
     while at < free {
         let head = data.get(at..at + RECORD_HEADER_SIZE)?;
-        if &head[..4] != RECORD_MAGIC {
+        if head[..4] != RECORD_MAGIC {
             return None;
         }
         let size = u32::from_le_bytes(head[4..8].try_into().ok()?) as usize;
@@ -109,7 +104,7 @@ pub fn live_records(data: &[u8], header: &EvtxChunkHeader) -> Option<Vec<LiveRec
         expected += 1;
     }
     let complete = records.last().is_some_and(|r| r.record_id == last) && at == free;
-    let stale = memchr::memmem::find(&data[free..], RECORD_MAGIC).is_some();
+    let stale = memchr::memmem::find(&data[free..], &RECORD_MAGIC).is_some();
     (complete && !stale).then_some(records)
 }
 

@@ -8,6 +8,8 @@
 //! unusual record costs speed, never correctness. Offsets are chunk offsets, as names and
 //! template definitions are addressed by them. Plain data, no I/O.
 
+use crate::evtx_format::{token, value_type};
+
 /// The record (or chunk) uses something this reader leaves to the evtx crate; says where in
 /// this reader's source that was decided (`file:line`), for tests and debugging.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -91,32 +93,6 @@ impl Val<'_> {
     }
 }
 
-/// BinXML value types (MS-EVEN6 §2.2.17) read here.
-mod ty {
-    pub const NULL: u8 = 0x00;
-    pub const STRING: u8 = 0x01;
-    pub const INT8: u8 = 0x03;
-    pub const UINT8: u8 = 0x04;
-    pub const INT16: u8 = 0x05;
-    pub const UINT16: u8 = 0x06;
-    pub const INT32: u8 = 0x07;
-    pub const UINT32: u8 = 0x08;
-    pub const INT64: u8 = 0x09;
-    pub const UINT64: u8 = 0x0a;
-    pub const REAL64: u8 = 0x0c;
-    pub const BOOL: u8 = 0x0d;
-    pub const BINARY: u8 = 0x0e;
-    pub const GUID: u8 = 0x0f;
-    pub const SIZE_T: u8 = 0x10;
-    pub const FILETIME: u8 = 0x11;
-    pub const SID: u8 = 0x13;
-    pub const HEX_INT32: u8 = 0x14;
-    pub const HEX_INT64: u8 = 0x15;
-    pub const BIN_XML: u8 = 0x21;
-    pub const ANSI_STRING: u8 = 0x02;
-    pub const STRING_ARRAY: u8 = 0x81;
-}
-
 /// A position in the chunk's bytes.
 pub struct Cursor<'c> {
     pub data: &'c [u8],
@@ -158,21 +134,6 @@ impl<'c> Cursor<'c> {
     }
 }
 
-/// Token bytes (the 0x40 bit is "more data follows" and is masked where it may appear).
-mod token {
-    pub const EOF: u8 = 0x00;
-    pub const OPEN_START: u8 = 0x01;
-    pub const CLOSE_START: u8 = 0x02;
-    pub const CLOSE_EMPTY: u8 = 0x03;
-    pub const END_ELEMENT: u8 = 0x04;
-    pub const VALUE: u8 = 0x05;
-    pub const ATTRIBUTE: u8 = 0x06;
-    pub const TEMPLATE_INSTANCE: u8 = 0x0c;
-    pub const NORMAL_SUBSTITUTION: u8 = 0x0d;
-    pub const OPTIONAL_SUBSTITUTION: u8 = 0x0e;
-    pub const FRAGMENT_HEADER: u8 = 0x0f;
-}
-
 /// Which stream is being read: template definitions carry dependency ids and substitutions.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mode {
@@ -193,7 +154,7 @@ pub fn read_items<'c>(
     while cursor.pos < end {
         let token = cursor.u8()?;
         match token {
-            token::EOF => return Ok(false),
+            token::END_OF_STREAM => return Ok(false),
             token::FRAGMENT_HEADER => {
                 cursor.take(3)?;
             }
@@ -201,7 +162,7 @@ pub fn read_items<'c>(
                 cursor.pos -= 1;
                 return Ok(true);
             }
-            t if t & !0x40 == token::OPEN_START => {
+            t if t & !token::MORE == token::OPEN_START => {
                 let dependency = match mode {
                     Mode::TemplateDefinition => Some(cursor.u16()?).filter(|d| *d != 0xffff),
                     Mode::Record => None,
@@ -223,11 +184,11 @@ pub fn read_items<'c>(
                 depth = depth.checked_sub(1).ok_or(crate::unsupported!())?;
                 items.push(Item::End);
             }
-            t if t & !0x40 == token::VALUE => {
+            t if t & !token::MORE == token::VALUE => {
                 let value_type = cursor.u8()?;
                 items.push(Item::Val(inline_value(cursor, value_type)?));
             }
-            t if t & !0x40 == token::ATTRIBUTE => {
+            t if t & !token::MORE == token::ATTRIBUTE => {
                 let name = name_ref(cursor)?;
                 items.push(Item::Attr { name });
             }
@@ -273,11 +234,11 @@ pub fn name_at(data: &[u8], offset: u32) -> Read<&[u8]> {
 fn inline_value<'c>(cursor: &mut Cursor<'c>, value_type: u8) -> Read<Val<'c>> {
     match value_type {
         // A NUL inside is left to the crate (`event::utf16` refuses it).
-        ty::STRING => {
+        value_type::STRING => {
             let chars = usize::from(cursor.u16()?);
             Ok(Val::Str(cursor.take(chars * 2)?))
         }
-        ty::SID => {
+        value_type::SID => {
             let head = cursor
                 .data
                 .get(cursor.pos..cursor.pos + 2)
@@ -285,7 +246,7 @@ fn inline_value<'c>(cursor: &mut Cursor<'c>, value_type: u8) -> Read<Val<'c>> {
             let size = 8 + 4 * usize::from(head[1]);
             Ok(Val::Sid(cursor.take(size)?))
         }
-        ty::NULL | ty::BINARY | ty::SIZE_T => Err(crate::unsupported!()),
+        value_type::NULL | value_type::BINARY | value_type::SIZE_T => Err(crate::unsupported!()),
         other => {
             let size = fixed_size(other).ok_or(crate::unsupported!())?;
             sized_value(other, cursor.take(size)?)
@@ -295,11 +256,15 @@ fn inline_value<'c>(cursor: &mut Cursor<'c>, value_type: u8) -> Read<Val<'c>> {
 
 fn fixed_size(value_type: u8) -> Option<usize> {
     Some(match value_type {
-        ty::INT8 | ty::UINT8 => 1,
-        ty::INT16 | ty::UINT16 => 2,
-        ty::INT32 | ty::UINT32 | ty::BOOL | ty::HEX_INT32 => 4,
-        ty::INT64 | ty::UINT64 | ty::REAL64 | ty::FILETIME | ty::HEX_INT64 => 8,
-        ty::GUID => 16,
+        value_type::INT8 | value_type::UINT8 => 1,
+        value_type::INT16 | value_type::UINT16 => 2,
+        value_type::INT32 | value_type::UINT32 | value_type::BOOL | value_type::HEX_INT32 => 4,
+        value_type::INT64
+        | value_type::UINT64
+        | value_type::REAL64
+        | value_type::FILETIME
+        | value_type::HEX_INT64 => 8,
+        value_type::GUID => 16,
         _ => return None,
     })
 }
@@ -315,8 +280,8 @@ pub fn sized_value(value_type: u8, bytes: &[u8]) -> Read<Val<'_>> {
         Ok(u64::from_le_bytes(buf))
     };
     Ok(match value_type {
-        ty::NULL => Val::Null,
-        ty::STRING => {
+        value_type::NULL => Val::Null,
+        value_type::STRING => {
             if !bytes.len().is_multiple_of(2) {
                 return Err(crate::unsupported!());
             }
@@ -327,32 +292,32 @@ pub fn sized_value(value_type: u8, bytes: &[u8]) -> Read<Val<'_>> {
                 .map_or(bytes, |at| &bytes[..at * 2]);
             Val::Str(units)
         }
-        ty::INT8 => Val::Int(i64::from(le(1)? as u8 as i8)),
-        ty::UINT8 => Val::UInt(le(1)?),
-        ty::INT16 => Val::Int(i64::from(le(2)? as u16 as i16)),
-        ty::UINT16 => Val::UInt(le(2)?),
-        ty::INT32 => Val::Int(i64::from(le(4)? as u32 as i32)),
-        ty::UINT32 => Val::UInt(le(4)?),
-        ty::INT64 => Val::Int(le(8)? as i64),
-        ty::UINT64 => Val::UInt(le(8)?),
-        ty::REAL64 => Val::Float(f64::from_bits(le(8)?)),
+        value_type::INT8 => Val::Int(i64::from(le(1)? as u8 as i8)),
+        value_type::UINT8 => Val::UInt(le(1)?),
+        value_type::INT16 => Val::Int(i64::from(le(2)? as u16 as i16)),
+        value_type::UINT16 => Val::UInt(le(2)?),
+        value_type::INT32 => Val::Int(i64::from(le(4)? as u32 as i32)),
+        value_type::UINT32 => Val::UInt(le(4)?),
+        value_type::INT64 => Val::Int(le(8)? as i64),
+        value_type::UINT64 => Val::UInt(le(8)?),
+        value_type::REAL64 => Val::Float(f64::from_bits(le(8)?)),
         // Windows writes bitmasks into some bool slots: other values stay numbers.
-        ty::BOOL => match le(4)? as u32 as i32 {
+        value_type::BOOL => match le(4)? as u32 as i32 {
             0 => Val::Bool(false),
             1 => Val::Bool(true),
             raw => Val::Int(i64::from(raw)),
         },
-        ty::BINARY => Val::Binary(bytes),
-        ty::GUID if bytes.len() == 16 => Val::Guid(bytes),
-        ty::SIZE_T | ty::HEX_INT32 if bytes.len() == 4 => Val::Hex(le(4)?),
-        ty::SIZE_T | ty::HEX_INT64 if bytes.len() == 8 => Val::Hex(le(8)?),
-        ty::FILETIME => Val::FileTime(le(8)?),
-        ty::SID if bytes.len() >= 8 && bytes.len() == 8 + 4 * usize::from(bytes[1]) => {
+        value_type::BINARY => Val::Binary(bytes),
+        value_type::GUID if bytes.len() == 16 => Val::Guid(bytes),
+        value_type::SIZE_T | value_type::HEX_INT32 if bytes.len() == 4 => Val::Hex(le(4)?),
+        value_type::SIZE_T | value_type::HEX_INT64 if bytes.len() == 8 => Val::Hex(le(8)?),
+        value_type::FILETIME => Val::FileTime(le(8)?),
+        value_type::SID if bytes.len() >= 8 && bytes.len() == 8 + 4 * usize::from(bytes[1]) => {
             Val::Sid(bytes)
         }
-        ty::ANSI_STRING => Val::Ansi(bytes),
+        value_type::ANSI_STRING => Val::Ansi(bytes),
         // NUL-terminated UTF-16 strings one after the other.
-        ty::STRING_ARRAY
+        value_type::STRING_ARRAY
             if bytes.len().is_multiple_of(2) && (bytes.is_empty() || bytes.ends_with(&[0, 0])) =>
         {
             Val::StrArray(bytes)
@@ -394,7 +359,7 @@ pub fn read_instance<'c>(cursor: &mut Cursor<'c>) -> Read<Instance<'c>> {
         let size = usize::from(u16::from_le_bytes([d[0], d[1]]));
         let start = cursor.pos;
         let bytes = cursor.take(size)?;
-        values.push(if d[2] == ty::BIN_XML {
+        values.push(if d[2] == value_type::BIN_XML {
             let offset = |at: usize| u32::try_from(at).map_err(|_| crate::unsupported!());
             Val::BinXml {
                 start: offset(start)?,
@@ -429,13 +394,28 @@ mod tests {
     #[test]
     fn substitution_strings_stop_at_nul_and_bools_keep_odd_values() {
         let bytes = [b'a', 0, b'b', 0, 0, 0, b'c', 0];
-        assert_eq!(sized_value(ty::STRING, &bytes), Ok(Val::Str(&bytes[..4])));
-        assert_eq!(sized_value(ty::BOOL, &[2, 0, 0, 0]), Ok(Val::Int(2)));
-        assert_eq!(sized_value(ty::BOOL, &[1, 0, 0, 0]), Ok(Val::Bool(true)));
-        assert_eq!(sized_value(ty::INT16, &[0xff, 0xff]), Ok(Val::Int(-1)));
-        assert_eq!(sized_value(ty::SIZE_T, &[1, 0, 0, 0]), Ok(Val::Hex(1)));
+        assert_eq!(
+            sized_value(value_type::STRING, &bytes),
+            Ok(Val::Str(&bytes[..4]))
+        );
+        assert_eq!(
+            sized_value(value_type::BOOL, &[2, 0, 0, 0]),
+            Ok(Val::Int(2))
+        );
+        assert_eq!(
+            sized_value(value_type::BOOL, &[1, 0, 0, 0]),
+            Ok(Val::Bool(true))
+        );
+        assert_eq!(
+            sized_value(value_type::INT16, &[0xff, 0xff]),
+            Ok(Val::Int(-1))
+        );
+        assert_eq!(
+            sized_value(value_type::SIZE_T, &[1, 0, 0, 0]),
+            Ok(Val::Hex(1))
+        );
         assert!(sized_value(0x82, b"a\0").is_err());
-        assert!(sized_value(ty::UINT32, &[1, 0]).is_err());
+        assert!(sized_value(value_type::UINT32, &[1, 0]).is_err());
     }
 
     #[test]
