@@ -22,49 +22,24 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // A benchmark fails loudly on purpose.
 
 mod common;
+#[path = "../tests/ui_support/mod.rs"]
+mod ui_support;
 
 use common::option;
+use ui_support::{DroppedPath, NoDialog};
 
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use appxview::filter::{Column, Sort, sort_rows, visible_rows};
 use appxview::sigma::RuleSet;
-use appxview::ui::{Action, App, FilePicker, PickOutcome};
+use appxview::ui::{Action, App};
 use eframe::egui;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
 
 /// 60 Hz.
 const FRAME: Duration = Duration::from_micros(16_667);
-
-/// Never opens a dialog.
-struct NoDialog;
-
-impl FilePicker for NoDialog {
-    fn pick_files(&self) -> PickOutcome {
-        PickOutcome::Unavailable("benchmark".to_owned())
-    }
-    fn pick_rules(&self) -> PickOutcome {
-        PickOutcome::Unavailable("benchmark".to_owned())
-    }
-    fn save_file(&self, _: &str, _: &str) -> PickOutcome {
-        PickOutcome::Unavailable("benchmark".to_owned())
-    }
-}
-
-#[derive(Debug)]
-struct DroppedPath(PathBuf);
-
-impl egui::DroppedFile for DroppedPath {
-    fn path(&self) -> &Path {
-        &self.0
-    }
-    fn bytes(&self) -> Result<Vec<u8>, String> {
-        std::fs::read(&self.0).map_err(|e| e.to_string())
-    }
-}
 
 /// The app and how long its last `App::ui` call took.
 struct Bench {
@@ -194,7 +169,11 @@ fn main() {
         start.elapsed().as_secs_f64()
     );
 
-    let app = App::new(RuleSet::builtin(), Box::new(NoDialog), Vec::new());
+    let app = App::new(
+        RuleSet::builtin(),
+        Box::new(NoDialog("benchmark")),
+        Vec::new(),
+    );
     let mut h = Harness::builder()
         .with_size(egui::vec2(1400.0, 800.0))
         .build_ui_state(

@@ -156,14 +156,7 @@ pub fn event_text(store: &Store, row: Row, detail: &EventDetail) -> String {
     out.push_str("\nPackage\n");
     match &detail.package {
         Some(p) => {
-            for (label, value) in [
-                ("Name", p.name.clone()),
-                ("Version", p.version.clone()),
-                ("Architecture", p.architecture.clone()),
-                ("Resource id", p.resource_id.clone()),
-                ("Publisher id", p.publisher_id.clone()),
-                ("Family name", p.family_name()),
-            ] {
+            for (label, value) in p.labelled_parts() {
                 let line = format!("  {label:<12}  {}", escaped(&value));
                 let _ = writeln!(out, "{}", line.trim_end());
             }

@@ -11,32 +11,8 @@ use eframe::egui;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
 
-/// Never opens a dialog: answers as a machine without one would.
-struct NoDialog;
-
-impl FilePicker for NoDialog {
-    fn pick_files(&self) -> PickOutcome {
-        PickOutcome::Unavailable("test".to_owned())
-    }
-    fn pick_rules(&self) -> PickOutcome {
-        PickOutcome::Unavailable("test".to_owned())
-    }
-    fn save_file(&self, _: &str, _: &str) -> PickOutcome {
-        PickOutcome::Unavailable("test".to_owned())
-    }
-}
-
-#[derive(Debug)]
-struct TestFile(PathBuf);
-
-impl egui::DroppedFile for TestFile {
-    fn path(&self) -> &Path {
-        &self.0
-    }
-    fn bytes(&self) -> Result<Vec<u8>, String> {
-        std::fs::read(&self.0).map_err(|e| e.to_string())
-    }
-}
+mod ui_support;
+use ui_support::{DroppedPath, NoDialog};
 
 fn fixture(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
@@ -52,11 +28,17 @@ fn harness(app: App) -> Harness<'static, App> {
 
 #[test]
 fn drop_filter_select_and_read_the_detail_pane() {
-    let mut h = harness(App::new(RuleSet::builtin(), Box::new(NoDialog), Vec::new()));
+    let mut h = harness(App::new(
+        RuleSet::builtin(),
+        Box::new(NoDialog("test")),
+        Vec::new(),
+    ));
     h.run();
-    h.input_mut().dropped_files.push(Arc::new(TestFile(fixture(
-        "tests/fixtures/made_seed_shaped_detections.jsonl",
-    ))));
+    h.input_mut()
+        .dropped_files
+        .push(Arc::new(DroppedPath(fixture(
+            "tests/fixtures/made_seed_shaped_detections.jsonl",
+        ))));
     // One frame takes the drop and starts the load (see `open_without_a_dialog…` on `run`).
     h.step();
     h.state_mut().wait_for_load();
@@ -93,7 +75,7 @@ fn drop_filter_select_and_read_the_detail_pane() {
 fn flagged_only_and_event_id_filters() {
     let mut app = App::new(
         RuleSet::builtin(),
-        Box::new(NoDialog),
+        Box::new(NoDialog("test")),
         vec![fixture("tests/fixtures/made_seed_shaped_detections.jsonl")],
     );
     app.wait_for_load();
@@ -114,7 +96,11 @@ fn flagged_only_and_event_id_filters() {
 
 #[test]
 fn open_without_a_dialog_offers_a_path_field() {
-    let mut h = harness(App::new(RuleSet::builtin(), Box::new(NoDialog), Vec::new()));
+    let mut h = harness(App::new(
+        RuleSet::builtin(),
+        Box::new(NoDialog("test")),
+        Vec::new(),
+    ));
     h.run();
     h.get_by_label("File").click();
     h.run();
@@ -157,7 +143,7 @@ fn copied(h: &mut Harness<'static, App>) -> String {
 fn copy_the_selected_event_and_its_fields() {
     let mut app = App::new(
         RuleSet::builtin(),
-        Box::new(NoDialog),
+        Box::new(NoDialog("test")),
         vec![fixture("tests/fixtures/made_seed_shaped_detections.jsonl")],
     );
     app.wait_for_load();
@@ -232,7 +218,7 @@ fn copy_the_selected_event_and_its_fields() {
 
 #[test]
 fn a_memory_budget_stops_a_load_and_says_so() {
-    let mut app = App::new(RuleSet::builtin(), Box::new(NoDialog), Vec::new());
+    let mut app = App::new(RuleSet::builtin(), Box::new(NoDialog("test")), Vec::new());
     app.set_memory_limit(40_000);
     app.apply(Action::Open(vec![
         fixture("assets/samples/appx-demo-synthetic.evtx"),
@@ -278,7 +264,7 @@ fn a_memory_budget_stops_a_load_and_says_so() {
 fn toggling_a_rule_evaluates_again_in_the_background() {
     let mut app = App::new(
         RuleSet::builtin(),
-        Box::new(NoDialog),
+        Box::new(NoDialog("test")),
         vec![fixture("assets/samples/appx-demo-synthetic.evtx")],
     );
     app.wait_for_load();
@@ -392,7 +378,7 @@ fn a_file_given_at_start_loads_with_no_input() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("made-60k.evtx");
     appxview::evtx_writer::synth::write_synthetic(&path, 60_000, 7).unwrap();
-    let app = App::new(RuleSet::builtin(), Box::new(NoDialog), vec![path]);
+    let app = App::new(RuleSet::builtin(), Box::new(NoDialog("test")), vec![path]);
     let mut h = harness(app);
     h.step();
     // Step only when something asked for a frame, as an event loop with no input would.

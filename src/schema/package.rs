@@ -100,6 +100,19 @@ impl PackageId {
         format!("{}_{}", self.name, self.publisher_id)
     }
 
+    /// The parts with the labels people read them by, in the order a full name has them, then
+    /// the family name (the detail pane and `inspect`'s text).
+    pub fn labelled_parts(&self) -> [(&'static str, String); 6] {
+        [
+            ("Name", self.name.clone()),
+            ("Version", self.version.clone()),
+            ("Architecture", self.architecture.clone()),
+            ("Resource id", self.resource_id.clone()),
+            ("Publisher id", self.publisher_id.clone()),
+            ("Family name", self.family_name()),
+        ]
+    }
+
     /// True when only the family was known (no version).
     pub fn is_family_only(&self) -> bool {
         self.version.is_empty()

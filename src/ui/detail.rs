@@ -229,15 +229,9 @@ fn fields_ui(ui: &mut egui::Ui, detail: &EventDetail) {
     }
     if let Some(package) = &detail.package {
         ui.separator();
+        ui.strong("Package");
         egui::Grid::new("package").num_columns(2).show(ui, |ui| {
-            for (name, value) in [
-                ("Package name", package.name.clone()),
-                ("Version", package.version.clone()),
-                ("Architecture", package.architecture.clone()),
-                ("Resource id", package.resource_id.clone()),
-                ("Publisher id", package.publisher_id.clone()),
-                ("Family name", package.family_name()),
-            ] {
+            for (name, value) in package.labelled_parts() {
                 ui.label(name);
                 ui.label(value);
                 ui.end_row();
