@@ -68,4 +68,10 @@ pub mod value_type {
     pub const BIN_XML: u8 = 0x21;
     /// Array of UTF-16 strings (the array bit 0x80 on STRING).
     pub const STRING_ARRAY: u8 = 0x81;
+
+    /// True for the codes MS-EVEN6 defines: the scalar types 0x00 to 0x15, EvtHandle (0x20),
+    /// BinXml (0x21), EvtXml (0x23), and arrays (0x80 set) of 0x01 to 0x15.
+    pub fn is_known(code: u8) -> bool {
+        matches!(code, 0x00..=0x15 | 0x20 | 0x21 | 0x23 | 0x81..=0x95)
+    }
 }

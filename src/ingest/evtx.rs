@@ -266,11 +266,43 @@ pub fn crate_chunk(
 /// not one together with the record header's time).
 type CrateRecord = (u64, bool, Result<Event, (String, EventTime)>);
 
+/// `json` with every raw control character inside a string written as `\u00XX` (outside
+/// strings, where JSON allows only white space, nothing is changed).
+fn escape_control_characters_in_strings(json: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(json.len() + 16);
+    let (mut in_string, mut escaped) = (false, false);
+    for &b in json {
+        if in_string && !escaped && b < 0x20 {
+            out.extend_from_slice(format!("\\u{b:04x}").as_bytes());
+            continue;
+        }
+        out.push(b);
+        if escaped {
+            escaped = false;
+        } else if in_string && b == b'\\' {
+            escaped = true;
+        } else if b == b'"' {
+            in_string = !in_string;
+        }
+    }
+    out
+}
+
 fn crate_record(record: ::evtx::EvtxRecord<'_>) -> Result<CrateRecord, EvtxError> {
     let record_id = record.event_record_id;
     let timestamp = record.timestamp;
     let json = record.into_json_bytes()?;
-    let event = match Doc::parse(&json.data) {
+    let repaired;
+    let parsed = match Doc::parse(&json.data) {
+        Err(e) if e.to_string().starts_with("control character") => {
+            // The crate writes names and some text unescaped: a damaged or carved record can
+            // hold a raw control character inside a string. Escape those and read it.
+            repaired = escape_control_characters_in_strings(&json.data);
+            Doc::parse(&repaired)
+        }
+        other => other,
+    };
+    let event = match parsed {
         Ok(doc) => event_from_doc(&doc).map_err(|e| e.0),
         Err(e) => Err(format!("the crate's JSON does not parse: {e}")),
     };
@@ -514,4 +546,27 @@ pub fn raw_record(path: &Path, record_id: u64) -> Result<serde_json::Value, Stri
         "record {record_id} not found again in {}",
         path.display()
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_are_escaped_only_inside_strings() {
+        let json = b"{\n \"a\x08b\": \"x\\\"\x01\",\t\"c\": 1}";
+        let repaired = escape_control_characters_in_strings(json);
+        assert_eq!(
+            String::from_utf8(repaired.clone()).unwrap(),
+            "{\n \"a\\u0008b\": \"x\\\"\\u0001\",\t\"c\": 1}"
+        );
+        let doc = Doc::parse(&repaired).unwrap();
+        assert_eq!(
+            doc,
+            Doc::Object(vec![
+                ("a\u{8}b".into(), Doc::Str("x\"\u{1}".into())),
+                ("c".into(), Doc::UInt(1)),
+            ])
+        );
+    }
 }

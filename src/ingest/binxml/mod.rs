@@ -21,9 +21,11 @@ use std::rc::Rc;
 use ::evtx::{EvtxChunkData, EvtxChunkHeader};
 
 use self::event::{Names, event_of, filetime};
-use self::tokens::{Cursor, Item, Mode, Read, Val, definition_span, read_instance, read_items};
+use self::tokens::{
+    Cursor, Item, Mode, Read, Val, definition_span, read_instance, read_items, readable_utf16,
+};
 use self::tree::{Expand, Tree};
-use crate::evtx_format::{CHUNK_HEADER_SIZE, RECORD_HEADER_SIZE, RECORD_MAGIC};
+use crate::evtx_format::{CHUNK_HEADER_SIZE, RECORD_HEADER_SIZE, RECORD_MAGIC, STRING_BUCKETS};
 use crate::model::{Event, EventTime};
 
 /// One live record: its id, header time and where its BinXML is in the chunk.
@@ -60,7 +62,40 @@ pub fn decode_records(chunk: &EvtxChunkData) -> Option<Vec<Read<Event>>> {
 
 fn healthy(chunk: &EvtxChunkData) -> Option<(Vec<LiveRecord>, Decoder<'_>)> {
     let records = live_records(&chunk.data, &chunk.header)?;
+    string_table_readable(&chunk.data).ok()?;
     Some((records, Decoder::new(&chunk.data)))
+}
+
+/// Where the chunk header keeps its 64 string-table bucket offsets.
+const STRING_BUCKET_OFFSETS: std::ops::Range<usize> = 128..128 + 4 * STRING_BUCKETS;
+
+/// The crate reads the chunk's whole string table (every bucket's chain of names) before any
+/// record and gives up on the chunk when a name there cannot be read or a link points past
+/// the chunk; this reader looks names up only where records use them, so it checks the same
+/// up front, to leave such a chunk to the crate rather than read it differently.
+fn string_table_readable(data: &[u8]) -> Read<()> {
+    let buckets = data
+        .get(STRING_BUCKET_OFFSETS)
+        .ok_or(crate::unsupported!())?;
+    let mut seen = std::collections::HashSet::new();
+    for bucket in buckets.chunks_exact(4) {
+        let mut offset = u32::from_le_bytes([bucket[0], bucket[1], bucket[2], bucket[3]]);
+        while offset != 0 && seen.insert(offset) {
+            let mut cursor = Cursor::new(data, offset as usize);
+            let next = cursor.u32()?;
+            cursor.u16()?; // hash
+            let chars = usize::from(cursor.u16()?);
+            if !readable_utf16(cursor.take(chars * 2)?) {
+                return Err(crate::unsupported!());
+            }
+            cursor.u16()?; // NUL
+            if next as usize > data.len() {
+                return Err(crate::unsupported!());
+            }
+            offset = next;
+        }
+    }
+    Ok(())
 }
 
 /// The chunk's records, walked as the crate walks a healthy chunk; `None` when the walk
@@ -191,7 +226,11 @@ impl<'c> Decoder<'c> {
         let (start, end) = definition_span(self.data, offset)?;
         let mut items = Vec::new();
         let mut cursor = Cursor::new(self.data, start);
-        if read_items(&mut cursor, end, Mode::TemplateDefinition, &mut items)? {
+        // A definition with no element (damage pointing the instance elsewhere) is one the
+        // crate refuses.
+        if read_items(&mut cursor, end, Mode::TemplateDefinition, &mut items)?
+            || !items.iter().any(|item| matches!(item, Item::Open { .. }))
+        {
             return Err(crate::unsupported!());
         }
         let items: Rc<[Item<'c>]> = items.into();

@@ -151,6 +151,9 @@ pub fn read_items<'c>(
     items: &mut Vec<Item<'c>>,
 ) -> Read<bool> {
     let mut depth = 0usize;
+    // Between an OpenStartElement and its CloseStart / CloseEmpty: only attributes and their
+    // values may come there, and a close token anywhere else is damage the crate refuses.
+    let mut in_start_tag = false;
     while cursor.pos < end {
         let token = cursor.u8()?;
         match token {
@@ -163,6 +166,10 @@ pub fn read_items<'c>(
                 return Ok(true);
             }
             t if t & !token::MORE == token::OPEN_START => {
+                if in_start_tag {
+                    return Err(crate::unsupported!());
+                }
+                in_start_tag = true;
                 let dependency = match mode {
                     Mode::TemplateDefinition => Some(cursor.u16()?).filter(|d| *d != 0xffff),
                     Mode::Record => None,
@@ -175,11 +182,19 @@ pub fn read_items<'c>(
                 depth += 1;
                 items.push(Item::Open { name, dependency });
             }
-            token::CLOSE_START => items.push(Item::CloseStart),
+            token::CLOSE_START | token::CLOSE_EMPTY if !in_start_tag => {
+                return Err(crate::unsupported!());
+            }
+            token::CLOSE_START => {
+                in_start_tag = false;
+                items.push(Item::CloseStart);
+            }
             token::CLOSE_EMPTY => {
+                in_start_tag = false;
                 depth = depth.checked_sub(1).ok_or(crate::unsupported!())?;
                 items.push(Item::CloseEmpty);
             }
+            token::END_ELEMENT if in_start_tag => return Err(crate::unsupported!()),
             token::END_ELEMENT => {
                 depth = depth.checked_sub(1).ok_or(crate::unsupported!())?;
                 items.push(Item::End);
@@ -187,6 +202,9 @@ pub fn read_items<'c>(
             t if t & !token::MORE == token::VALUE => {
                 let value_type = cursor.u8()?;
                 items.push(Item::Val(inline_value(cursor, value_type)?));
+            }
+            t if t & !token::MORE == token::ATTRIBUTE && !in_start_tag => {
+                return Err(crate::unsupported!());
             }
             t if t & !token::MORE == token::ATTRIBUTE => {
                 let name = name_ref(cursor)?;
@@ -196,7 +214,11 @@ pub fn read_items<'c>(
                 if mode == Mode::TemplateDefinition =>
             {
                 let index = cursor.u16()?;
-                cursor.u8()?; // declared type; the instance's descriptor is what counts
+                // The instance's descriptor says what the value is, but the crate refuses a
+                // definition whose declared type is not a BinXML type at all.
+                if !value_type::is_known(cursor.u8()?) {
+                    return Err(crate::unsupported!());
+                }
                 items.push(Item::Sub {
                     index,
                     optional: token == token::OPTIONAL_SUBSTITUTION,
@@ -209,7 +231,9 @@ pub fn read_items<'c>(
 }
 
 /// A name reference: the chunk offset of the name; a name written in place right after its
-/// reference is skipped.
+/// reference is skipped. The name must be readable UTF-16 inside the chunk even where this
+/// reader never looks it up (an attribute it drops): the crate reads every name, and a
+/// record it cannot read must not be one this reader shows.
 fn name_ref(cursor: &mut Cursor<'_>) -> Read<u32> {
     let offset = cursor.u32()?;
     if offset as usize == cursor.pos {
@@ -218,7 +242,22 @@ fn name_ref(cursor: &mut Cursor<'_>) -> Read<u32> {
         let chars = usize::from(cursor.u16()?);
         cursor.take(chars * 2 + 2)?;
     }
+    if !readable_utf16(name_at(cursor.data, offset)?) {
+        return Err(crate::unsupported!());
+    }
     Ok(offset)
+}
+
+/// True when the UTF-16LE code units decode (no lone surrogate) into a name the crate's JSON
+/// can carry: it writes names unescaped, so a name holding `"`, `\` or a control character is
+/// one this reader leaves to it.
+pub fn readable_utf16(units: &[u8]) -> bool {
+    char::decode_utf16(
+        units
+            .chunks_exact(2)
+            .map(|u| u16::from_le_bytes([u[0], u[1]])),
+    )
+    .all(|c| c.is_ok_and(|c| !matches!(c, '"' | '\\' | '\0'..='\u{1f}')))
 }
 
 /// The UTF-16 code units of the name at chunk offset `offset`.
@@ -360,6 +399,10 @@ pub fn read_instance<'c>(cursor: &mut Cursor<'c>) -> Read<Instance<'c>> {
         let start = cursor.pos;
         let bytes = cursor.take(size)?;
         values.push(if d[2] == value_type::BIN_XML {
+            // The crate refuses a record with an empty embedded fragment.
+            if size == 0 {
+                return Err(crate::unsupported!());
+            }
             let offset = |at: usize| u32::try_from(at).map_err(|_| crate::unsupported!());
             Val::BinXml {
                 start: offset(start)?,

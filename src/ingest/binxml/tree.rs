@@ -126,7 +126,17 @@ impl<'c> Tree<'c> {
                 }
                 Item::Val(v) => self.value(Some(v), false, &mut attribute, in_start_tag)?,
                 Item::Sub { index, optional } => {
-                    let v = values.get(usize::from(index)).copied();
+                    // An index past the instance's values: the crate renders something of
+                    // its own there; leave the chunk to it.
+                    let v = *values
+                        .get(usize::from(index))
+                        .ok_or(crate::unsupported!())?;
+                    // A NULL value in a normal (not optional) substitution: the crate
+                    // renders it as text of its own making; leave the chunk to it.
+                    if !optional && v == Val::Null {
+                        return Err(crate::unsupported!());
+                    }
+                    let v = Some(v);
                     match v {
                         Some(Val::BinXml { start, end }) if start < end => {
                             if in_start_tag || depth >= MAX_NESTING || self.stack.is_empty() {
