@@ -96,7 +96,10 @@ pub fn event_text(store: &Store, row: Row, detail: &EventDetail) -> String {
         .event_id
         .map(|i| i.to_string())
         .unwrap_or_else(|| "?".to_owned());
-    let _ = writeln!(out, "Event {id} - {}", escaped(&detail.provider));
+    let _ = match detail.provider.trim() {
+        "" => writeln!(out, "Event {id} (no provider)"),
+        provider => writeln!(out, "Event {id} - {}", escaped(provider)),
+    };
     let mut header: Vec<(&str, String)> = vec![
         ("Task", detail.task_name.clone().unwrap_or_default()),
         ("Opcode", detail.opcode_name.clone().unwrap_or_default()),

@@ -195,6 +195,16 @@ fn hresult_examples_and_unknown() {
         hresult(&Value::Str("0x80073cff".into())).unwrap().symbol,
         "ERROR_INSTALL_POLICY_FAILURE"
     );
+    // Eight hex digits without `0x`: hex when a letter says so, decimal otherwise.
+    assert_eq!(
+        hresult(&Value::Str(" 80073CFF".into())).unwrap().symbol,
+        "ERROR_INSTALL_POLICY_FAILURE"
+    );
+    assert_eq!(
+        hresult(&Value::Str("80070005".into())).map(|h| h.code),
+        None,
+        "80070005 reads as the decimal number 80,070,005, not as 0x80070005"
+    );
     // Not in the table (made value): Unknown, not guessed.
     let unknown = Value::Str("0x80041234".into());
     assert_eq!(hresult(&unknown), None);

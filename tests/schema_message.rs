@@ -144,4 +144,17 @@ fn missing_values_and_literal_braces() {
             .explain("P", Some(7))
             .starts_with("no message template in the catalogue for P 7")
     );
+    // A missing provider or id is said, not left as a blank or a `?`.
+    assert_eq!(
+        MessageText::UnknownEvent.explain("", Some(4624)),
+        "event 4624 (no provider) is not in the catalogue"
+    );
+    assert_eq!(
+        MessageText::UnknownEvent.explain(" ", None),
+        "an event with no provider and no event id is not in the catalogue"
+    );
+    assert_eq!(
+        MessageText::UnknownEvent.explain("P", None),
+        "P (no event id) is not in the catalogue"
+    );
 }

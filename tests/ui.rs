@@ -71,6 +71,43 @@ fn drop_filter_select_and_read_the_detail_pane() {
     assert_eq!(h.query_all_by_label("cw5n1h2txyewy").count(), 2);
 }
 
+/// The raw section shows the record re-read from an EVTX file, and says so when it cannot
+/// (JSON input keeps no raw text): never the normalised event passed off as the raw one.
+#[test]
+fn raw_event_section_says_when_it_is_not_the_raw_record() {
+    for (file, note) in [
+        ("assets/samples/appx-demo-synthetic.evtx", false),
+        ("tests/fixtures/made_seed_shaped_detections.jsonl", true),
+    ] {
+        let mut app = App::new(
+            RuleSet::builtin(),
+            Box::new(NoDialog("test")),
+            vec![fixture(file)],
+        );
+        app.wait_for_load();
+        let row = app.visible[0];
+        app.apply(Action::Select(row));
+        // Tall enough that the raw section, below every field, is on screen to be clicked.
+        let mut h = Harness::builder()
+            .with_size(egui::vec2(1400.0, 3000.0))
+            .with_max_steps(16)
+            .build_ui_state(|ui, app: &mut App| app.ui(ui), app);
+        h.run();
+        h.get_by_label("Raw event (JSON)").click();
+        h.run();
+        assert!(
+            h.query_by_label("Copy").is_some(),
+            "{file}: raw section open"
+        );
+        let shown = h
+            .query_by_label_contains(
+                "Not the raw record (appxview keeps no raw text of JSON input)",
+            )
+            .is_some();
+        assert_eq!(shown, note, "{file}");
+    }
+}
+
 #[test]
 fn flagged_only_and_event_id_filters() {
     let mut app = App::new(

@@ -176,6 +176,6 @@ pub fn raw_event(source: &Source, event: &Event) -> Result<serde_json::Value, St
         (Some(crate::model::Format::Evtx), Some(record_id)) => {
             evtx::raw_record(&source.path, record_id)
         }
-        _ => Err("raw text is not kept for this format".to_owned()),
+        _ => Err("appxview keeps no raw text of JSON input".to_owned()),
     }
 }

@@ -95,8 +95,19 @@ pub fn as_code(value: &Value) -> Option<u64> {
     }
 }
 
-/// The HRESULT a value holds, as a 32-bit code (hex text in any case, decimal, negative).
+/// The HRESULT a value holds, as a 32-bit code (hex text in any case, decimal, negative, or
+/// eight hex digits without `0x` when a letter among them says they cannot be decimal:
+/// `80073CF3`; `80070005` stays the decimal number it reads as).
 pub fn hresult_code(value: &Value) -> Option<u32> {
+    if let Value::Str(s) = value {
+        let s = s.trim();
+        if s.len() == 8
+            && s.bytes().all(|b| b.is_ascii_hexdigit())
+            && s.bytes().any(|b| b.is_ascii_alphabetic())
+        {
+            return u32::from_str_radix(s, 16).ok();
+        }
+    }
     as_code(value).and_then(|c| u32::try_from(c).ok())
 }
 

@@ -37,18 +37,20 @@ impl MessageText {
     /// What to show when there is no text, e.g.
     /// `no message template in the catalogue for Microsoft-Windows-AppXDeployment-Server 999`.
     pub fn explain(&self, provider: &str, event_id: Option<u32>) -> String {
-        let id = event_id
-            .map(|i| i.to_string())
-            .unwrap_or_else(|| "?".into());
+        // `Provider 400`, `Provider (no event id)`, `event 400 (no provider)`, or neither.
+        let what = match (provider.trim(), event_id) {
+            ("", Some(id)) => format!("event {id} (no provider)"),
+            ("", None) => "an event with no provider and no event id".to_owned(),
+            (provider, Some(id)) => format!("{provider} {id}"),
+            (provider, None) => format!("{provider} (no event id)"),
+        };
         match self {
             MessageText::Rendered(t) => t.clone(),
-            MessageText::EmptyTemplate => {
-                format!("the message of {provider} {id} is defined empty")
-            }
+            MessageText::EmptyTemplate => format!("the message of {what} is defined empty"),
             MessageText::NoTemplate => {
-                format!("no message template in the catalogue for {provider} {id}")
+                format!("no message template in the catalogue for {what}")
             }
-            MessageText::UnknownEvent => format!("{provider} {id} is not in the catalogue"),
+            MessageText::UnknownEvent => format!("{what} is not in the catalogue"),
         }
     }
 }

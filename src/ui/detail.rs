@@ -18,6 +18,8 @@ pub struct RawCache {
     detail: Option<EventDetail>,
     raw_row: Option<Row>,
     text: String,
+    /// Set when `text` is not the record as its file holds it: why, and what is shown instead.
+    note: Option<String>,
 }
 
 /// Draws the pane for `row`.
@@ -180,7 +182,10 @@ pub(super) fn detail_ui(ui: &mut egui::Ui, store: &Store, row: Row, raw: &mut Ra
                 .show(ui, |ui| {
                     if raw.raw_row != Some(row) {
                         raw.raw_row = Some(row);
-                        raw.text = raw_text(store, row);
+                        (raw.text, raw.note) = raw_text(store, row);
+                    }
+                    if let Some(note) = &raw.note {
+                        ui.weak(note.as_str());
                     }
                     if ui.button("Copy").clicked() {
                         ui.ctx().copy_text(raw.text.clone());
@@ -203,16 +208,28 @@ fn number_and_name(number: Option<impl ToString>, name: Option<&str>) -> String 
 }
 
 /// The event as the file holds it (EVTX: the record read again); else as normalised.
-fn raw_text(store: &Store, row: Row) -> String {
+/// The record as its file holds it (EVTX: re-read from its chunk), or, where that cannot be
+/// had, the event as appxview read it with a note saying so and why.
+fn raw_text(store: &Store, row: Row) -> (String, Option<String>) {
     let Some(event) = store.event(row) else {
-        return String::new();
+        return (String::new(), None);
     };
-    let event = &event;
-    let value = store
-        .source_of(event)
-        .and_then(|source| crate::ingest::raw_event(source, event).ok())
-        .unwrap_or_else(|| event_json(store, row));
-    serde_json::to_string_pretty(&value).unwrap_or_default()
+    let raw = match store.source_of(&event) {
+        Some(source) => crate::ingest::raw_event(source, &event),
+        None => Err("its file is no longer loaded".to_owned()),
+    };
+    let pretty =
+        |value: &serde_json::Value| serde_json::to_string_pretty(value).unwrap_or_default();
+    match raw {
+        Ok(value) => (pretty(&value), None),
+        Err(why) => (
+            pretty(&event_json(store, row)),
+            Some(format!(
+                "Not the raw record ({why}): the event as appxview read it, as JSON lines \
+                 export it."
+            )),
+        ),
+    }
 }
 
 /// Message, package and the typed, decoded fields table.
