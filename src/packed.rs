@@ -4,7 +4,8 @@
 //! takes well over a kilobyte in `Vec<(Sym, Value)>` form. The store keeps each event as a
 //! [`PackedEvent`] instead: the System values the table sorts and filters on stay as plain
 //! numbers and interned names, and everything else (EventData in document order with its
-//! types, activity id, message, unusual time text) is encoded into one byte string. An
+//! types, activity id, message, unusual time text) is encoded into one byte string (the
+//! events packed together, a batch, share one allocation for theirs). An
 //! [`Event`] is rebuilt on demand ([`PackedEvent::unpack`]) for the few rows on screen, the
 //! selected one, an export or a rule re-evaluation, and is equal to the one packed.
 //!
@@ -14,6 +15,7 @@
 use chrono::{DateTime, Utc};
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use crate::model::{Event, EventTime, EventView, SourceId, Sym, Value};
 
@@ -43,8 +45,36 @@ pub struct PackedEvent {
     level: u8,
     opcode: u8,
     /// Fields, activity id, message and unusual time text.
-    data: Box<[u8]>,
+    data: Bytes,
 }
+
+/// A packed event's byte string: a range of one allocation (a slab) that the events packed
+/// together share. One allocation per batch instead of one per event saves the allocator's
+/// per-block overhead and keeps a million long-lived blocks from interleaving with the
+/// short-lived ones that reading makes.
+#[derive(Clone, Debug)]
+struct Bytes {
+    /// A thin pointer (the slab's length lives with it), so `PackedEvent` stays small.
+    slab: Arc<Vec<u8>>,
+    start: u32,
+    end: u32,
+}
+
+impl std::ops::Deref for Bytes {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        &self.slab[self.start as usize..self.end as usize]
+    }
+}
+
+impl PartialEq for Bytes {
+    fn eq(&self, other: &Bytes) -> bool {
+        **self == **other
+    }
+}
+
+/// A slab is closed and a new one begun past this many bytes (ranges are `u32`).
+const SLAB_LIMIT: usize = 1 << 30;
 
 /// Bits of [`PackedEvent::present`].
 mod has {
@@ -86,6 +116,43 @@ mod tag {
 impl PackedEvent {
     /// Packs `event` (nothing is lost: `unpack` gives it back equal).
     pub fn pack(event: &Event) -> PackedEvent {
+        let mut packed = PackedEvent::pack_all(std::slice::from_ref(event));
+        packed.swap_remove(0)
+    }
+
+    /// Packs `events` in order, their byte strings sharing slabs.
+    pub fn pack_all(events: &[Event]) -> Vec<PackedEvent> {
+        let mut packed = Vec::with_capacity(events.len());
+        let mut rest = events;
+        while !rest.is_empty() {
+            let mut buf = Vec::with_capacity(rest.len().min(4096) * 256);
+            let mut ranges = Vec::with_capacity(rest.len().min(4096));
+            for event in rest {
+                if buf.len() > SLAB_LIMIT {
+                    break;
+                }
+                let start = buf.len();
+                encode_data(event, &mut buf);
+                ranges.push((start as u32, buf.len() as u32));
+            }
+            buf.shrink_to_fit();
+            let slab = Arc::new(buf);
+            let (now, later) = rest.split_at(ranges.len());
+            for (event, (start, end)) in now.iter().zip(ranges) {
+                let data = Bytes {
+                    slab: Arc::clone(&slab),
+                    start,
+                    end,
+                };
+                packed.push(PackedEvent::with_data(event, data));
+            }
+            rest = later;
+        }
+        packed
+    }
+
+    /// The System values of `event` around its encoded `data`.
+    fn with_data(event: &Event, data: Bytes) -> PackedEvent {
         let mut present = 0u16;
         let mut flag = |bit: u16, on: bool| {
             if on {
@@ -105,34 +172,8 @@ impl PackedEvent {
         flag(has::ACTIVITY_ID, event.activity_id.is_some());
         flag(has::MESSAGE, event.message.is_some());
         flag(has::RECOVERED, event.recovered);
-
-        let mut data = Vec::with_capacity(64);
-        let (kind, time_secs, time_nanos) = match &event.time {
-            EventTime::Missing => (TIME_MISSING, 0, 0),
-            EventTime::Utc(t) => (TIME_UTC, t.timestamp(), t.timestamp_subsec_nanos()),
-            EventTime::NoZone(t) => (TIME_NO_ZONE, t.timestamp(), t.timestamp_subsec_nanos()),
-            EventTime::Invalid(_) => (TIME_INVALID, 0, 0),
-        };
+        let (kind, time_secs, time_nanos) = time_parts(&event.time);
         present |= kind << has::TIME_SHIFT;
-        if kind == TIME_INVALID {
-            let text = match &event.time {
-                EventTime::Invalid(raw) => raw.to_string(),
-                other => other.display(),
-            };
-            put_str(&mut data, &text);
-        }
-        if let Some(activity) = &event.activity_id {
-            put_str(&mut data, activity);
-        }
-        if let Some(message) = &event.message {
-            put_str(&mut data, message);
-        }
-        put_uint(&mut data, event.fields.len() as u64);
-        for (name, value) in &event.fields {
-            put_uint(&mut data, u64::from(name.id()));
-            put_value(&mut data, value);
-        }
-
         PackedEvent {
             locator: event.locator,
             record_id: event.record_id.unwrap_or(0),
@@ -153,7 +194,7 @@ impl PackedEvent {
             version: event.version.unwrap_or(0),
             level: event.level.unwrap_or(0),
             opcode: event.opcode.unwrap_or(0),
-            data: data.into_boxed_slice(),
+            data,
         }
     }
 
@@ -305,6 +346,35 @@ impl PackedEvent {
     /// Heap and inline bytes this event takes (for the memory budget).
     pub fn footprint(&self) -> usize {
         std::mem::size_of::<PackedEvent>() + self.data.len()
+    }
+}
+
+/// The time's kind ([`has::TIME_SHIFT`] bits), seconds and nanoseconds.
+fn time_parts(time: &EventTime) -> (u16, i64, u32) {
+    match time {
+        EventTime::Missing => (TIME_MISSING, 0, 0),
+        EventTime::Utc(t) => (TIME_UTC, t.timestamp(), t.timestamp_subsec_nanos()),
+        EventTime::NoZone(t) => (TIME_NO_ZONE, t.timestamp(), t.timestamp_subsec_nanos()),
+        EventTime::Invalid(_) => (TIME_INVALID, 0, 0),
+    }
+}
+
+/// Appends what `event` keeps outside its System values: unusual time text, activity id,
+/// message, then the fields in order.
+fn encode_data(event: &Event, data: &mut Vec<u8>) {
+    if let EventTime::Invalid(raw) = &event.time {
+        put_str(data, raw);
+    }
+    if let Some(activity) = &event.activity_id {
+        put_str(data, activity);
+    }
+    if let Some(message) = &event.message {
+        put_str(data, message);
+    }
+    put_uint(data, event.fields.len() as u64);
+    for (name, value) in &event.fields {
+        put_uint(data, u64::from(name.id()));
+        put_value(data, value);
     }
 }
 
@@ -609,6 +679,21 @@ mod tests {
             assert_eq!(packed.unpack().time, time);
             assert_eq!(packed.instant(), time.instant());
         }
+    }
+
+    #[test]
+    fn events_packed_together_share_one_slab_and_unpack_equal() {
+        let mut events = vec![full_event(), Event::default(), full_event()];
+        events[2].message = Some("third".into());
+        events[2].time = EventTime::Invalid("0000-00-00".into());
+        let packed = PackedEvent::pack_all(&events);
+        assert_eq!(packed.len(), 3);
+        for (p, e) in packed.iter().zip(&events) {
+            assert_eq!(&p.unpack(), e);
+        }
+        assert!(Arc::ptr_eq(&packed[0].data.slab, &packed[2].data.slab));
+        assert_ne!(packed[0], packed[2]);
+        assert!(PackedEvent::pack_all(&[]).is_empty());
     }
 
     #[test]

@@ -63,7 +63,7 @@ impl Batch {
             })
             .collect();
         Batch {
-            events: events.iter().map(PackedEvent::pack).collect(),
+            events: PackedEvent::pack_all(&events),
             derived,
             detections,
         }

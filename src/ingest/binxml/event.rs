@@ -14,7 +14,7 @@ use std::sync::OnceLock;
 
 use chrono::{DateTime, Datelike, Utc};
 
-use super::tokens::{Read, Val, name_at};
+use super::tokens::{Read, Val, name_at, readable_utf16};
 use super::tree::Tree;
 use crate::evtx_format::FILETIME_UNIX_OFFSET_SECS;
 use crate::model::{Event, EventTime, Sym, Value};
@@ -150,7 +150,9 @@ impl<'c> Names<'c> {
         }
     }
 
-    fn name(&mut self, offset: u32) -> Read<Sym> {
+    /// The name at chunk offset `offset`, read once per chunk. A name the crate's JSON
+    /// could not carry as written ([`readable_utf16`]) leaves the chunk to the crate.
+    pub fn name(&mut self, offset: u32) -> Read<Sym> {
         let slot = &mut self.recent[(offset as usize >> 1) % RECENT];
         if slot.0 == offset {
             return Ok(slot.1);
@@ -158,7 +160,11 @@ impl<'c> Names<'c> {
         let sym = match self.by_offset.get(&offset) {
             Some(sym) => *sym,
             None => {
-                let sym = Sym::new(&utf16(name_at(self.data, offset)?)?);
+                let units = name_at(self.data, offset)?;
+                if !readable_utf16(units) {
+                    return Err(crate::unsupported!());
+                }
+                let sym = Sym::new(&utf16(units)?);
                 self.by_offset.insert(offset, sym);
                 sym
             }

@@ -204,7 +204,10 @@ impl<'c> Decoder<'c> {
         items: &mut Vec<Item<'c>>,
     ) -> Read<Option<(Rc<[Item<'c>]>, Vec<Val<'c>>)>> {
         let mut cursor = Cursor::new(self.data, start);
-        if !read_items(&mut cursor, end, Mode::Record, items)? {
+        let before = items.len();
+        let instance_follows = read_items(&mut cursor, end, Mode::Record, items)?;
+        self.check_names(&items[before..])?;
+        if !instance_follows {
             return Ok(None);
         }
         if !items.is_empty() {
@@ -216,6 +219,18 @@ impl<'c> Decoder<'c> {
             return Err(crate::unsupported!());
         }
         Ok(Some((self.template(instance.definition)?, instance.values)))
+    }
+
+    /// Every element and attribute name of `items` must be readable, also those the event
+    /// leaves out: the crate reads every name, and a record it cannot read must not be one
+    /// this reader shows.
+    fn check_names(&mut self, items: &[Item<'c>]) -> Read<()> {
+        for item in items {
+            if let Item::Open { name, .. } | Item::Attr { name } = item {
+                self.names.name(*name)?;
+            }
+        }
+        Ok(())
     }
 
     /// The items of the template defined at chunk offset `offset` (read once per chunk).
@@ -233,6 +248,7 @@ impl<'c> Decoder<'c> {
         {
             return Err(crate::unsupported!());
         }
+        self.check_names(&items)?;
         let items: Rc<[Item<'c>]> = items.into();
         self.templates.insert(offset, Rc::clone(&items));
         Ok(items)

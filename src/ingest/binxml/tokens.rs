@@ -231,9 +231,8 @@ pub fn read_items<'c>(
 }
 
 /// A name reference: the chunk offset of the name; a name written in place right after its
-/// reference is skipped. The name must be readable UTF-16 inside the chunk even where this
-/// reader never looks it up (an attribute it drops): the crate reads every name, and a
-/// record it cannot read must not be one this reader shows.
+/// reference is skipped. Whether the name can be read is the decoder's check (once per name
+/// per chunk).
 fn name_ref(cursor: &mut Cursor<'_>) -> Read<u32> {
     let offset = cursor.u32()?;
     if offset as usize == cursor.pos {
@@ -241,9 +240,6 @@ fn name_ref(cursor: &mut Cursor<'_>) -> Read<u32> {
         cursor.take(6)?;
         let chars = usize::from(cursor.u16()?);
         cursor.take(chars * 2 + 2)?;
-    }
-    if !readable_utf16(name_at(cursor.data, offset)?) {
-        return Err(crate::unsupported!());
     }
     Ok(offset)
 }
