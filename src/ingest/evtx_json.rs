@@ -284,6 +284,11 @@ fn flatten_user_data(data: &Doc<'_>, fields: &mut Vec<(Sym, Value)>) {
                                 push_attributes("", value, fields);
                                 continue;
                             }
+                            if name == "#text" {
+                                // A leaf with attributes: its text is named by the leaf.
+                                fields.push((Sym::new(child_name), value_of(value)));
+                                continue;
+                            }
                             flatten_object(name, value, fields);
                         }
                     }
@@ -356,6 +361,30 @@ mod tests {
         assert_eq!(a.event_id, Some(400));
         assert_eq!(a.process_id, Some(5));
         assert!(matches!(a.time, EventTime::Utc(_)));
+    }
+
+    #[test]
+    fn a_user_data_leaf_with_attributes_keeps_its_text_under_its_own_name() {
+        // `<UserData><Cleared Kind="x">yes</Cleared></UserData>`: the one child is a leaf.
+        let doc = serde_json::json!({"Event":{
+            "System":{"Provider":{"#attributes":{"Name":"P"}},"EventID":1},
+            "UserData":{"Cleared":{"#attributes":{"Kind":"x"},"#text":"yes"}}}});
+        let e = event_from_evtx_json(&doc).unwrap();
+        let fields: Vec<(&str, &Value)> = e.fields.iter().map(|(n, v)| (n.as_str(), v)).collect();
+        assert_eq!(
+            fields,
+            [
+                ("Kind", &Value::Str("x".into())),
+                ("Cleared", &Value::Str("yes".into())),
+            ]
+        );
+        // Below a child, leaves are paths: `Log.Channel.Kind` is `Channel.Kind`.
+        let doc = serde_json::json!({"Event":{
+            "System":{"Provider":{"#attributes":{"Name":"P"}},"EventID":1},
+            "UserData":{"Log":{"Channel":{"#attributes":{"Kind":"x"},"#text":"Security"}}}}});
+        let e = event_from_evtx_json(&doc).unwrap();
+        let names: Vec<&str> = e.fields.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["Channel.Kind", "Channel"]);
     }
 
     #[test]

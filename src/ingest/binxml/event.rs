@@ -485,13 +485,22 @@ fn read_user_data<'c>(
         }
         children_seen.push(element.name);
         if element.first_child == super::tree::NONE {
-            if !tree.attributes(child).is_empty() {
-                return Err(crate::unsupported!());
-            }
-            // `<UserData><X>v</X></UserData>`: X = v.
             let name = names.name(element.name)?;
-            let value = element.text.map_or(Ok(Value::Null), scalar_of)?;
-            push_unique(fields, (start, &mut seen_names), name, value)?;
+            let attributes = tree.attributes(child);
+            if attributes.is_empty() {
+                // `<UserData><X>v</X></UserData>`: X = v.
+                let value = element.text.map_or(Ok(Value::Null), scalar_of)?;
+                push_unique(fields, (start, &mut seen_names), name, value)?;
+                continue;
+            }
+            // `<X a="1">v</X>`: its attributes named bare, then X = v (no X without text).
+            for (attr_name, value) in attributes {
+                let attr = names.name(*attr_name)?;
+                push_unique(fields, (start, &mut seen_names), attr, scalar_of(*value)?)?;
+            }
+            if let Some(text) = element.text {
+                push_unique(fields, (start, &mut seen_names), name, scalar_of(text)?)?;
+            }
             continue;
         }
         if element.text.is_some() {
