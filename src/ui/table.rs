@@ -88,7 +88,10 @@ pub(super) fn events_table_ui(
                 cell(
                     &mut row,
                     if event.recovered {
-                        format!("{} [recovered]", event.time.display())
+                        // The marker first: a narrow column cuts the end of the cell (the
+                        // whole text shows on hover), and a carved record must not pass for a
+                        // live one.
+                        format!("[recovered] {}", event.time.display())
                     } else {
                         event.time.display()
                     },
