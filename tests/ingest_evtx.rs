@@ -78,6 +78,19 @@ fn damaged_appx_client_log_warns_and_keeps_its_appx_events() {
     let appx = load.events.iter().filter(|e| is_appx(e)).count();
     println!("appx events: {appx} of {}", load.events.len());
     assert!(appx > 0);
+
+    // The raw record can be read again for every event, carved ones included (from the chunk
+    // they were read from), and it is that record.
+    let recovered = load.events.iter().filter(|e| e.recovered).count();
+    assert!(recovered > 0);
+    for event in &load.events {
+        let raw = appxview::ingest::raw_event(&load.source, event)
+            .unwrap_or_else(|e| panic!("record {:?}: {e}", event.record_id));
+        // (A carved record's own System part may have lost its id; the header's id found it.)
+        if let Some(id) = raw["Event"]["System"]["EventRecordID"].as_u64() {
+            assert_eq!(Some(id), event.record_id, "{raw}");
+        }
+    }
 }
 
 #[test]

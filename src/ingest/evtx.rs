@@ -512,28 +512,37 @@ pub fn scan_chunks(path: &Path, total_bytes: u64) -> std::io::Result<Vec<ChunkSp
 }
 
 /// Reads one record again, by its record id, as the crate's JSON (the raw event on demand).
-/// Only the chunk whose header claims the id is parsed.
-pub fn raw_record(path: &Path, record_id: u64) -> Result<serde_json::Value, String> {
+/// Only the chunk it was read from (`chunk`, the event's locator) is parsed, then, if it is
+/// not there, the chunks whose headers claim the id.
+pub fn raw_record(path: &Path, chunk: u64, record_id: u64) -> Result<serde_json::Value, String> {
     let total_bytes = std::fs::metadata(path)
         .map_err(|e| format!("{}: {e}", path.display()))?
         .len();
     let spans = scan_chunks(path, total_bytes).map_err(|e| format!("{}: {e}", path.display()))?;
-    let mut file = File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    for span in spans
+    let claiming = spans
         .iter()
         .filter(|s| (s.first_record_id..=s.last_record_id).contains(&record_id))
-    {
+        .map(|s| s.number)
+        .filter(|number| *number != chunk);
+    let whole_chunks = total_bytes.saturating_sub(FILE_HEADER_SIZE) / CHUNK_SIZE;
+    let candidates = (chunk < whole_chunks)
+        .then_some(chunk)
+        .into_iter()
+        .chain(claiming);
+    let mut file = File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    for number in candidates {
         let mut data = vec![0u8; CHUNK_SIZE as usize];
-        file.seek(SeekFrom::Start(FILE_HEADER_SIZE + span.number * CHUNK_SIZE))
+        file.seek(SeekFrom::Start(FILE_HEADER_SIZE + number * CHUNK_SIZE))
             .and_then(|_| file.read_exact(&mut data))
-            .map_err(|e| format!("{}: chunk {}: {e}", path.display(), span.number))?;
-        let mut chunk_data = ::evtx::EvtxChunkData::new(data, false)
-            .map_err(|e| format!("{}: chunk {}: {e}", path.display(), span.number))?;
+            .map_err(|e| format!("{}: chunk {number}: {e}", path.display()))?;
+        let Ok(mut chunk_data) = ::evtx::EvtxChunkData::new(data, false) else {
+            continue;
+        };
         let settings = std::sync::Arc::new(ParserSettings::new().recover_records(true));
-        let mut chunk = chunk_data
-            .parse(settings)
-            .map_err(|e| format!("{}: chunk {}: {e}", path.display(), span.number))?;
-        for record in chunk.iter().flatten() {
+        let Ok(mut parsed) = chunk_data.parse(settings) else {
+            continue;
+        };
+        for record in parsed.iter().flatten() {
             if record.event_record_id == record_id {
                 return record
                     .into_json_value()

@@ -174,7 +174,7 @@ fn sniff(path: &Path) -> Result<Content, String> {
 pub fn raw_event(source: &Source, event: &Event) -> Result<serde_json::Value, String> {
     match (source.format, event.record_id) {
         (Some(crate::model::Format::Evtx), Some(record_id)) => {
-            evtx::raw_record(&source.path, record_id)
+            evtx::raw_record(&source.path, event.locator, record_id)
         }
         _ => Err("appxview keeps no raw text of JSON input".to_owned()),
     }
