@@ -519,3 +519,52 @@ fn jsonl_keeps_odd_times_and_says_what_they_are() {
         "written without a zone; read as UTC"
     );
 }
+
+/// Cancelling a load keeps what was read and marks the file with a warning that stays (the
+/// events are a part of the file: exports made afterwards must not pass for the whole).
+#[test]
+fn a_cancelled_load_keeps_what_it_read_and_says_so_on_the_file() {
+    use appxview::ingest::ReadOptions;
+    use appxview::jobs::{LoadJob, LoadMsg};
+    use appxview::memory::Budget;
+    use appxview::model::Source;
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("made-synthetic.evtx");
+    appxview::evtx_writer::synth::write_synthetic(&path, 60_000, 3).unwrap();
+    let rules = RuleSet::builtin();
+    let mut store = Store::new(rules.clone());
+    let job = LoadJob::spawn(
+        vec![path.clone()],
+        rules,
+        ReadOptions::default(),
+        Budget::new(u64::MAX, 0),
+        || {},
+    )
+    .unwrap();
+    let mut cancelled_seen = None;
+    while let Some(msg) = job.recv() {
+        match msg {
+            LoadMsg::Begin(p) => job.assign(store.begin_source(Source::new(p))),
+            LoadMsg::Events(_, batch, _) => {
+                store.push(batch);
+                job.cancel();
+            }
+            LoadMsg::Finished(id, info) => store.sources[id as usize] = info,
+            LoadMsg::AllDone { cancelled, .. } => {
+                cancelled_seen = Some(cancelled);
+                break;
+            }
+        }
+    }
+    assert_eq!(cancelled_seen, Some(true));
+    let kept = store.len();
+    assert!(kept > 0 && kept < 60_000, "{kept} events kept");
+    let warnings = &store.sources[0].warnings;
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.path == path && w.message.starts_with("loading cancelled")),
+        "{warnings:?}"
+    );
+}

@@ -25,6 +25,9 @@ use crate::packed::PackedEvent;
 use crate::sigma::{Detection, RuleSet};
 use crate::store::{Batch, evaluate_all};
 
+/// How often, at most, a batch of events wakes the window while loading.
+const WAKE_EVERY: std::time::Duration = std::time::Duration::from_millis(100);
+
 /// What the loader thread tells its owner.
 pub enum LoadMsg {
     /// A file is about to be read: the store registers it and answers with its id through
@@ -61,7 +64,9 @@ impl LoadJob {
         mut budget: Budget,
         wake: impl Fn() + Send + 'static,
     ) -> std::io::Result<LoadJob> {
-        let (tx, rx) = mpsc::sync_channel(8);
+        // Room for about 64 batches (128k events): the loader keeps reading while a slow
+        // frame (software rendering) is drawn, instead of waiting for the window to drain it.
+        let (tx, rx) = mpsc::sync_channel(64);
         let (ids_tx, ids_rx) = mpsc::channel::<SourceId>();
         let cancel = Arc::new(AtomicBool::new(false));
         let thread_cancel = Arc::clone(&cancel);
@@ -69,9 +74,19 @@ impl LoadJob {
         std::thread::Builder::new()
             .name("appxview-load".to_owned())
             .spawn(move || {
+                // Events wake the window at most every WAKE_EVERY (it drains everything
+                // waiting each frame); every other message wakes it at once. Waking it for
+                // every batch makes it redraw as fast as it can, and with software rendering
+                // those redraws take the cores the loader needs.
+                let last_wake = std::cell::Cell::new(None::<std::time::Instant>);
                 let send = |msg: LoadMsg| {
+                    let events = matches!(msg, LoadMsg::Events(..));
                     let delivered = tx.send(msg).is_ok();
-                    wake();
+                    let due = last_wake.get().is_none_or(|at| at.elapsed() >= WAKE_EVERY);
+                    if !events || due {
+                        last_wake.set(Some(std::time::Instant::now()));
+                        wake();
+                    }
                     delivered
                 };
                 let mut cancelled = false;
@@ -90,6 +105,7 @@ impl LoadJob {
                     };
                     let mut stored = 0u64;
                     let mut over_budget = false;
+                    let mut cut_short = false;
                     let prepare = |events| Batch::prepare(events, &rules);
                     let mut info = ingest::stream_path_with(
                         &path,
@@ -98,15 +114,29 @@ impl LoadJob {
                         &prepare,
                         &mut |mut batch: Batch, progress| {
                             if thread_cancel.load(Ordering::Relaxed) {
+                                cut_short = true;
                                 return false;
                             }
                             over_budget = batch.take_within(&mut budget);
                             stored += batch.events.len() as u64;
                             let delivered = batch.events.is_empty()
                                 || send(LoadMsg::Events(source, batch, progress));
-                            delivered && !over_budget && !thread_cancel.load(Ordering::Relaxed)
+                            let cancel_now = thread_cancel.load(Ordering::Relaxed);
+                            cut_short |= cancel_now;
+                            delivered && !over_budget && !cancel_now
                         },
                     );
+                    if cut_short {
+                        // A lasting mark on the file, not only a passing status message:
+                        // exports made afterwards hold part of it.
+                        info.warnings.push(crate::model::Warning {
+                            path: path.clone(),
+                            location: format!("after {stored} events"),
+                            message: "loading cancelled: the events read so far are kept, the \
+                                      rest of the file was not read"
+                                .to_owned(),
+                        });
+                    }
                     if over_budget {
                         budget.mark_stopped(&mut info, stored);
                         budget_reached = Some(format!(

@@ -29,6 +29,9 @@ use crate::store::Store;
 /// While loading, the table is re-filtered and re-sorted at most this often.
 const REFRESH_WHILE_LOADING: Duration = Duration::from_millis(250);
 
+/// The status line after a cancelled load (the file also gets a warning).
+const CANCELLED: &str = "Loading cancelled; what was read is kept (see View > Warnings).";
+
 /// Something the investigator asked for, carried out by [`App::apply`].
 #[derive(Clone, Debug, PartialEq)]
 pub enum Action {
@@ -408,6 +411,10 @@ impl App {
             self.queued.push_back(data_files);
             return;
         }
+        if self.status == CANCELLED {
+            // Said once; the file's own warning keeps saying it.
+            self.status.clear();
+        }
         let wake = self.waker();
         let budget = Budget::new(self.memory_limit, self.store.footprint() as u64);
         match LoadJob::spawn(
@@ -465,7 +472,7 @@ impl App {
                     self.job = None;
                     self.current = None;
                     if cancelled {
-                        self.status = "Loading cancelled; what was read is kept.".to_owned();
+                        self.status = CANCELLED.to_owned();
                     }
                     if let Some(message) = budget_reached {
                         let skipped: Vec<PathBuf> = self.queued.drain(..).flatten().collect();
