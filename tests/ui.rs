@@ -410,7 +410,7 @@ fn the_window_keeps_drawing_while_a_file_dialog_is_open() {
 
 #[test]
 fn a_file_given_at_start_loads_with_no_input() {
-    // More events than the loader's channel holds (8 batches of 2048): the loader must be
+    // More batches than the loader's channel holds (one per EVTX chunk): the loader must be
     // able to wake the window although it started before the window's first frame.
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("made-60k.evtx");

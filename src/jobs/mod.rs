@@ -81,7 +81,16 @@ impl LoadJob {
                 let last_wake = std::cell::Cell::new(None::<std::time::Instant>);
                 let send = |msg: LoadMsg| {
                     let events = matches!(msg, LoadMsg::Events(..));
-                    let delivered = tx.send(msg).is_ok();
+                    let delivered = match tx.try_send(msg) {
+                        Ok(()) => true,
+                        Err(mpsc::TrySendError::Full(msg)) => {
+                            // About to wait for the window: make sure it is coming.
+                            last_wake.set(Some(std::time::Instant::now()));
+                            wake();
+                            tx.send(msg).is_ok()
+                        }
+                        Err(mpsc::TrySendError::Disconnected(_)) => false,
+                    };
                     let due = last_wake.get().is_none_or(|at| at.elapsed() >= WAKE_EVERY);
                     if !events || due {
                         last_wake.set(Some(std::time::Instant::now()));
