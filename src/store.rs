@@ -97,6 +97,20 @@ impl Batch {
         dropped
     }
 
+    /// Appends `other`'s events after this batch's (the loader joins the small batches of
+    /// EVTX chunks before handing them to the window).
+    pub fn append(&mut self, other: Batch) {
+        let offset = self.events.len();
+        self.events.extend(other.events);
+        self.derived.extend(other.derived);
+        self.detections.extend(
+            other
+                .detections
+                .into_iter()
+                .map(|(i, hits)| (i + offset, hits)),
+        );
+    }
+
     /// Bytes the batch's events will take in the store.
     pub fn footprint(&self) -> usize {
         self.events

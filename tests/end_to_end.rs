@@ -568,3 +568,47 @@ fn a_cancelled_load_keeps_what_it_read_and_says_so_on_the_file() {
         "{warnings:?}"
     );
 }
+
+/// The window's loader joins the small batches of EVTX chunks before sending them: the rows,
+/// their facts and their rule hits come out as the headless reading gives them.
+#[test]
+fn the_window_loader_gives_what_the_headless_reading_gives() {
+    use appxview::ingest::ReadOptions;
+    use appxview::jobs::{LoadJob, LoadMsg};
+    use appxview::memory::Budget;
+    use appxview::model::Source;
+
+    let demo = repo("assets/samples/appx-demo-synthetic.evtx");
+    let mut headless = Store::new(RuleSet::builtin());
+    read_into(&mut headless, &demo);
+
+    let mut store = Store::new(RuleSet::builtin());
+    let job = LoadJob::spawn(
+        vec![demo],
+        RuleSet::builtin(),
+        ReadOptions::default(),
+        Budget::new(u64::MAX, 0),
+        || {},
+    )
+    .unwrap();
+    let mut messages = 0;
+    while let Some(msg) = job.recv() {
+        match msg {
+            LoadMsg::Begin(p) => job.assign(store.begin_source(Source::new(p))),
+            LoadMsg::Events(_, batch, _) => {
+                messages += 1;
+                store.push(batch);
+            }
+            LoadMsg::Finished(id, info) => store.sources[id as usize] = info,
+            LoadMsg::AllDone { .. } => break,
+        }
+    }
+    assert_eq!(store.len(), headless.len());
+    assert!(
+        messages < store.len() / 40,
+        "{messages} messages for {} events",
+        store.len()
+    );
+    assert_eq!(store.detections, headless.detections);
+    assert_eq!(store.detections.len(), 28);
+}

@@ -28,6 +28,11 @@ use crate::store::{Batch, evaluate_all};
 /// How often, at most, a batch of events wakes the window while loading.
 const WAKE_EVERY: std::time::Duration = std::time::Duration::from_millis(100);
 
+/// Events are sent to the window in batches of about this many, or what was read in
+/// `JOIN_FOR`, whichever comes first.
+const JOIN_EVENTS: usize = 2048;
+const JOIN_FOR: std::time::Duration = std::time::Duration::from_millis(50);
+
 /// What the loader thread tells its owner.
 pub enum LoadMsg {
     /// A file is about to be read: the store registers it and answers with its id through
@@ -116,6 +121,10 @@ impl LoadJob {
                     let mut over_budget = false;
                     let mut cut_short = false;
                     let prepare = |events| Batch::prepare(events, &rules);
+                    // Small batches (one per EVTX chunk, about 40 events) are joined before
+                    // they are sent: fewer messages for the window to take each frame.
+                    let mut pending: Option<(Batch, Progress)> = None;
+                    let mut last_sent = std::time::Instant::now();
                     let mut info = ingest::stream_path_with(
                         &path,
                         source,
@@ -128,13 +137,35 @@ impl LoadJob {
                             }
                             over_budget = batch.take_within(&mut budget);
                             stored += batch.events.len() as u64;
-                            let delivered = batch.events.is_empty()
-                                || send(LoadMsg::Events(source, batch, progress));
+                            match &mut pending {
+                                Some((joined, latest)) => {
+                                    joined.append(batch);
+                                    *latest = progress;
+                                }
+                                None => pending = Some((batch, progress)),
+                            }
+                            let due = over_budget
+                                || last_sent.elapsed() >= JOIN_FOR
+                                || pending
+                                    .as_ref()
+                                    .is_some_and(|(b, _)| b.events.len() >= JOIN_EVENTS);
+                            let mut delivered = true;
+                            if due && let Some((joined, latest)) = pending.take() {
+                                last_sent = std::time::Instant::now();
+                                delivered = joined.events.is_empty()
+                                    || send(LoadMsg::Events(source, joined, latest));
+                            }
                             let cancel_now = thread_cancel.load(Ordering::Relaxed);
                             cut_short |= cancel_now;
                             delivered && !over_budget && !cancel_now
                         },
                     );
+                    if let Some((joined, latest)) = pending.take()
+                        && !joined.events.is_empty()
+                        && !send(LoadMsg::Events(source, joined, latest))
+                    {
+                        return;
+                    }
                     if cut_short {
                         // A lasting mark on the file, not only a passing status message:
                         // exports made afterwards hold part of it.
