@@ -43,6 +43,25 @@ pub fn event_json(store: &Store, row: Row, detail: &EventDetail) -> Json {
     if let Json::Object(map) = &mut json {
         map.insert("record_id".into(), Json::from(event.record_id));
         map.insert("computer".into(), Json::from(event.computer.as_str()));
+        // The System numbers (`task` and `opcode` above are their names, null when unknown).
+        map.insert("task_id".into(), Json::from(event.task));
+        map.insert("opcode_id".into(), Json::from(event.opcode));
+        map.insert("level_id".into(), Json::from(event.level));
+        map.insert("version".into(), Json::from(event.version));
+        map.insert(
+            "keywords".into(),
+            Json::from(event.keywords.map(|k| format!("{k:#018x}"))),
+        );
+        map.insert(
+            "user_sid".into(),
+            Json::from(event.user_sid.map(|s| s.to_string())),
+        );
+        map.insert("process_id".into(), Json::from(event.process_id));
+        map.insert("thread_id".into(), Json::from(event.thread_id));
+        map.insert(
+            "activity_id".into(),
+            Json::from(event.activity_id.as_deref().map(str::to_owned)),
+        );
         map.insert(
             "source".into(),
             Json::from(store.source_of(event).map(|s| s.path.display().to_string())),
@@ -51,6 +70,16 @@ pub fn event_json(store: &Store, row: Row, detail: &EventDetail) -> Json {
         map.insert("detections".into(), detections_json(store, row));
     }
     json
+}
+
+/// `3 (AppXDeployment.Task.Server.Deployment)`, or whichever part is known.
+pub fn number_and_name(number: Option<impl ToString>, name: Option<&str>) -> String {
+    match (number.map(|n| n.to_string()), name) {
+        (Some(n), Some(name)) => format!("{n} ({name})"),
+        (Some(n), None) => n,
+        (None, Some(name)) => name.to_owned(),
+        (None, None) => String::new(),
+    }
 }
 
 /// The type column of a field: the declared ETW type, else the value's JSON kind in brackets.
@@ -101,9 +130,29 @@ pub fn event_text(store: &Store, row: Row, detail: &EventDetail) -> String {
         provider => writeln!(out, "Event {id} - {}", escaped(provider)),
     };
     let mut header: Vec<(&str, String)> = vec![
-        ("Task", detail.task_name.clone().unwrap_or_default()),
-        ("Opcode", detail.opcode_name.clone().unwrap_or_default()),
-        ("Level", detail.level_name.clone().unwrap_or_default()),
+        (
+            "Task",
+            number_and_name(event.task, detail.task_name.as_deref()),
+        ),
+        (
+            "Opcode",
+            number_and_name(event.opcode, detail.opcode_name.as_deref()),
+        ),
+        (
+            "Level",
+            number_and_name(event.level, detail.level_name.as_deref()),
+        ),
+        (
+            "Version",
+            event.version.map(|v| v.to_string()).unwrap_or_default(),
+        ),
+        (
+            "Keywords",
+            event
+                .keywords
+                .map(|k| format!("{k:#018x}"))
+                .unwrap_or_default(),
+        ),
         (
             "Record",
             match event.record_id {
@@ -114,6 +163,29 @@ pub fn event_text(store: &Store, row: Row, detail: &EventDetail) -> String {
         ("Time (UTC)", detail.time.clone()),
         ("Channel", detail.channel.clone()),
         ("Computer", event.computer.to_string()),
+        (
+            "User SID",
+            event.user_sid.map(|s| s.to_string()).unwrap_or_default(),
+        ),
+        (
+            "Process / thread",
+            match (event.process_id, event.thread_id) {
+                (None, None) => String::new(),
+                (p, t) => format!(
+                    "{} / {}",
+                    p.map(|p| p.to_string()).unwrap_or_default(),
+                    t.map(|t| t.to_string()).unwrap_or_default()
+                ),
+            },
+        ),
+        (
+            "Activity ID",
+            event
+                .activity_id
+                .clone()
+                .map(String::from)
+                .unwrap_or_default(),
+        ),
         (
             "Source",
             store

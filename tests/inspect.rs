@@ -41,6 +41,17 @@ fn run_json(file: PathBuf, record: u64) -> serde_json::Value {
 }
 
 /// The lines of the text output's Message section.
+/// The value of the text header line labelled `label` (labels are padded to one width).
+fn header<'t>(text: &'t str, label: &str) -> &'t str {
+    text.lines()
+        .find_map(|l| {
+            l.strip_prefix(label)
+                .filter(|rest| rest.starts_with("  "))
+                .map(str::trim)
+        })
+        .unwrap_or_else(|| panic!("no {label} line in\n{text}"))
+}
+
 fn message_section(text: &str) -> Vec<&str> {
     text.lines()
         .skip_while(|l| *l != "Message")
@@ -151,9 +162,12 @@ fn text_of_a_flagged_event_is_readable() {
     assert_eq!(code, 0, "{err}");
     assert!(err.is_empty(), "{err}");
     assert!(text.starts_with("Event 400 - Microsoft-Windows-AppXDeployment-Server\n"));
-    assert!(text.contains("Task          AppXDeployment.Task.Server.Deployment\n"));
-    assert!(text.contains("Opcode        Stop\n"));
-    assert!(text.contains("Record        267\n"));
+    assert_eq!(
+        header(&text, "Task"),
+        "3 (AppXDeployment.Task.Server.Deployment)"
+    );
+    assert_eq!(header(&text, "Opcode"), "2 (Stop)");
+    assert_eq!(header(&text, "Record"), "267");
     let message = message_section(&text);
     assert_eq!(message.len(), 1, "{text}");
     assert!(message[0].starts_with("  Deployment Add operation with target volume C: on Package ZoomMeetings.Client_6.0.2.0_x64__h3v9x2k7q1m4r"));
@@ -260,8 +274,9 @@ fn seed_shaped_input_by_record_id_and_by_position() {
     // Text: the message rendered from the template (the input's own is empty), no inserts left.
     let (code, text, err) = run(&args(no_ids.clone(), 2, OutputFormat::Text));
     assert_eq!(code, 0, "{err}");
-    assert!(
-        text.contains("Record        position 2 (no record id)\n"),
+    assert_eq!(
+        header(&text, "Record"),
+        "position 2 (no record id)",
         "{text}"
     );
     let message = message_section(&text).join("\n");
@@ -357,4 +372,49 @@ fn rules_options_choose_the_detections() {
     assert_eq!(detections.len(), 1, "{j}");
     assert_eq!(detections[0]["title"], "Zoom package");
     assert_eq!(detections[0]["why"][0]["field"], "PackageFullName");
+}
+
+/// A task the catalogue has no name for keeps its number, and the System header the detail
+/// pane shows (version, keywords, user SID, process / thread, activity id) is in both forms
+/// (the evtx crate's security.evtx sample, MIT/Apache-2.0).
+#[test]
+fn the_whole_system_header_with_numbers_where_no_name_is_known() {
+    let file = repo("../shared/samples/evtx-crate/security.evtx");
+    let json = run_json(file.clone(), 51);
+    assert_eq!(json["task"], serde_json::Value::Null);
+    assert_eq!(json["task_id"], 13824);
+    for key in [
+        "version",
+        "keywords",
+        "process_id",
+        "thread_id",
+        "opcode_id",
+        "level_id",
+    ] {
+        assert!(!json[key].is_null(), "{key} in {json}");
+    }
+    let (code, text, _) = run(&args(file, 51, OutputFormat::Text));
+    assert_eq!(code, 0);
+    let line = |label: &str| {
+        text.lines()
+            .find(|l| l.starts_with(label))
+            .unwrap_or_else(|| panic!("no {label} line in\n{text}"))
+            .to_owned()
+    };
+    assert!(
+        line("Task ").trim_end().ends_with("13824"),
+        "{}",
+        line("Task ")
+    );
+    assert!(line("Keywords").contains("0x"));
+    assert!(line("Process / thread").contains(" / "));
+
+    // A catalogued AppX event: number and name.
+    let (_, text, _) = run(&args(repo(SAMPLE), 267, OutputFormat::Text));
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("Task ")
+                && l.contains("3 (AppXDeployment.Task.Server.Deployment)")),
+        "{text}"
+    );
 }

@@ -107,10 +107,10 @@ pub(super) fn detail_ui(ui: &mut egui::Ui, store: &Store, row: Row, raw: &mut Ra
                             level_name(event.level)
                         ),
                     );
-                    line("Task", number_and_name(event.task, task_name.as_deref()));
+                    line("Task", crate::inspect::number_and_name(event.task, task_name.as_deref()));
                     line(
                         "Opcode",
-                        number_and_name(event.opcode, opcode_name.as_deref()),
+                        crate::inspect::number_and_name(event.opcode, opcode_name.as_deref()),
                     );
                     line(
                         "Keywords",
@@ -197,17 +197,6 @@ pub(super) fn detail_ui(ui: &mut egui::Ui, store: &Store, row: Row, raw: &mut Ra
         });
 }
 
-/// `3 (AppXDeployment.Task.Server.Deployment)`, or whichever part is known.
-fn number_and_name(number: Option<impl ToString>, name: Option<&str>) -> String {
-    match (number.map(|n| n.to_string()), name) {
-        (Some(n), Some(name)) => format!("{n} ({name})"),
-        (Some(n), None) => n,
-        (None, Some(name)) => name.to_owned(),
-        (None, None) => String::new(),
-    }
-}
-
-/// The event as the file holds it (EVTX: the record read again); else as normalised.
 /// The record as its file holds it (EVTX: re-read from its chunk), or, where that cannot be
 /// had, the event as appxview read it with a note saying so and why.
 fn raw_text(store: &Store, row: Row) -> (String, Option<String>) {
