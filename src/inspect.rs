@@ -270,6 +270,21 @@ pub fn event_text(store: &Store, row: Row, detail: &EventDetail) -> String {
     out
 }
 
+/// The decoded meaning and, in brackets, the decoding's note (which bit map of which build,
+/// why a value is not in the table), as the JSON form carries it.
+fn meaning_with_note(field: &FieldDetail) -> String {
+    let meaning = field.meaning().unwrap_or_default();
+    let decoded = field.decoded.as_ref();
+    if decoded.is_some_and(|d| d.decoded == crate::schema::decode::Decoded::Raw) {
+        return meaning; // says it already
+    }
+    match decoded.and_then(|d| d.note.as_deref()) {
+        Some(note) if meaning.is_empty() => format!("[{note}]"),
+        Some(note) if !meaning.contains(note) => format!("{meaning} [{note}]"),
+        _ => meaning,
+    }
+}
+
 /// The fields table: a marker column (`+` not declared, `-` declared but absent), name, type,
 /// value, decoded meaning; columns aligned.
 fn fields_text(out: &mut String, detail: &EventDetail) {
@@ -292,7 +307,7 @@ fn fields_text(out: &mut String, detail: &EventDetail) {
             escaped(&field.name),
             escaped(&field_type_text(field)),
             escaped(&field.value.to_text()),
-            escaped(&field.meaning().unwrap_or_default()),
+            escaped(&meaning_with_note(field)),
         ]);
     }
     for name in &detail.missing_fields {

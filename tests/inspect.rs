@@ -178,7 +178,12 @@ fn text_of_a_flagged_event_is_readable() {
         .find(|l| l.trim_start().starts_with("DeploymentOperation"))
         .expect("DeploymentOperation row");
     let cells: Vec<&str> = row.split_whitespace().collect();
-    assert_eq!(cells, ["DeploymentOperation", "UInt32", "1", "Add"]);
+    assert_eq!(cells[..4], ["DeploymentOperation", "UInt32", "1", "Add"]);
+    // Then the decoding's note: which build's map read it.
+    assert!(
+        row.ends_with("Add [map of build 18990 (nearest public map for build 22000)]"),
+        "{row}"
+    );
     let header = text
         .lines()
         .find(|l| l.trim_start().starts_with("Name "))

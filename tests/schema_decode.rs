@@ -263,7 +263,7 @@ fn inferred_and_raw_tables_say_so() {
         None,
     )
     .unwrap();
-    assert_eq!(d.decoded, Decoded::Unknown);
+    assert_eq!(d.decoded, Decoded::Raw);
     // DeploymentState without a known build: 18990 numbering, marked inferred.
     let d =
         decode_with_table("DeploymentState", "DeploymentState", &Value::UInt(12), None).unwrap();

@@ -21,6 +21,9 @@ pub enum Decoded {
     Flags(Vec<String>),
     /// The table does not list this value.
     Unknown,
+    /// The field's bits have no public definition: the value is shown as it is, not decoded
+    /// (and not unknown: there is nothing to know).
+    Raw,
 }
 
 /// A decoded value with where it came from.
@@ -210,7 +213,7 @@ pub fn decode_with_table(
     };
     match Catalogue::get().decoding(table)? {
         DecodingTable::Raw => result(
-            Decoded::Unknown,
+            Decoded::Raw,
             false,
             Some("no public definition of these bits; shown raw".into()),
         ),
@@ -308,7 +311,7 @@ impl DecodedValue {
         match &self.decoded {
             Decoded::Text(t) => Some(t.clone()),
             Decoded::Flags(f) => Some(f.join(" | ")),
-            Decoded::Unknown => None,
+            Decoded::Unknown | Decoded::Raw => None,
         }
     }
 }

@@ -35,6 +35,9 @@ impl FieldDetail {
         Some(match decoded.text() {
             Some(text) if self.inferred => format!("{text} (inferred)"),
             Some(text) => text,
+            None if decoded.decoded == Decoded::Raw => {
+                "not decoded (no public definition of these bits)".to_owned()
+            }
             None => "unknown value".to_owned(),
         })
     }
@@ -271,7 +274,7 @@ impl EventDetail {
                 let decoded = match f.decoded.as_ref().map(|d| &d.decoded) {
                     Some(Decoded::Text(t)) => Json::String(t.clone()),
                     Some(Decoded::Flags(names)) => json!(names),
-                    Some(Decoded::Unknown) | None => Json::Null,
+                    Some(Decoded::Unknown | Decoded::Raw) | None => Json::Null,
                 };
                 let mut m = Map::new();
                 m.insert("name".into(), Json::String(f.name.clone()));
