@@ -303,15 +303,22 @@ impl App {
             } else {
                 None
             };
-            table::events_table_ui(
-                ui,
-                &self.store,
-                &self.visible,
-                self.selected,
-                self.sort,
-                scroll_to,
-                &mut actions,
-            );
+            // Sideways scrolling when the columns are wider than the room beside the panels
+            // (a narrow window, the Rules panel open); the table scrolls its rows itself.
+            egui::ScrollArea::horizontal()
+                .id_salt("events-sideways")
+                .auto_shrink(false)
+                .show(ui, |ui| {
+                    table::events_table_ui(
+                        ui,
+                        &self.store,
+                        &self.visible,
+                        self.selected,
+                        self.sort,
+                        scroll_to,
+                        &mut actions,
+                    );
+                });
         });
         drop_overlay_ui(ui.ctx());
 
