@@ -3,7 +3,7 @@
 //! (rendering in [`crate::inspect`]). Parsing with clap; no egui here.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::{Parser, Subcommand, ValueEnum};
 use serde_json::json;
@@ -67,7 +67,8 @@ pub struct ScanArgs {
     /// Write the flagged events as CSV here.
     #[arg(long, value_name = "PATH")]
     pub flagged_csv: Option<PathBuf>,
-    /// Write the shown events as JSON lines here.
+    /// Write the shown events as JSON lines here (`-`: to standard output, the summary then
+    /// goes to standard error).
     #[arg(long, value_name = "PATH")]
     pub jsonl: Option<PathBuf>,
     /// With --jsonl: only flagged events.
@@ -194,12 +195,22 @@ pub fn scan(args: &ScanArgs, out: &mut dyn Write) -> std::io::Result<i32> {
     {
         export_errors.push(e.to_string());
     }
+    // `--jsonl -` (or /dev/stdout): the JSON lines go to standard output and the summary to
+    // standard error.
+    let to_stdout = args
+        .jsonl
+        .as_deref()
+        .is_some_and(|p| p == Path::new("-") || p == Path::new("/dev/stdout"));
+    let mut stderr = std::io::stderr();
     if let Some(path) = &args.jsonl {
         let rows = if args.flagged_only { &flagged } else { &shown };
-        if let Err(e) = export::write_jsonl(&store, rows, path) {
+        if to_stdout {
+            export::write_jsonl_to(&store, rows, out)?;
+        } else if let Err(e) = export::write_jsonl(&store, rows, path) {
             export_errors.push(e.to_string());
         }
     }
+    let out: &mut dyn Write = if to_stdout { &mut stderr } else { out };
 
     let appx_of = |source: u32| {
         store

@@ -234,13 +234,16 @@ pub fn event_json(store: &Store, row: Row) -> serde_json::Value {
 
 /// Writes `rows` as JSON lines to `path` (atomically).
 pub fn write_jsonl(store: &Store, rows: &[Row], path: &Path) -> Result<usize, ExportError> {
-    atomic_write(path, |out| {
-        for row in rows {
-            serde_json::to_writer(&mut *out, &event_json(store, *row))?;
-            out.write_all(b"\n")?;
-        }
-        Ok(rows.len())
-    })
+    atomic_write(path, |out| write_jsonl_to(store, rows, out))
+}
+
+/// The JSON lines of `rows` into `out` (standard output for `scan --jsonl -`).
+pub fn write_jsonl_to(store: &Store, rows: &[Row], out: &mut dyn Write) -> std::io::Result<usize> {
+    for row in rows {
+        serde_json::to_writer(&mut *out, &event_json(store, *row))?;
+        out.write_all(b"\n")?;
+    }
+    Ok(rows.len())
 }
 
 /// Writes through a temporary file in the target's folder, renamed over the target at the end.
@@ -248,6 +251,22 @@ fn atomic_write(
     path: &Path,
     write: impl FnOnce(&mut dyn Write) -> std::io::Result<usize>,
 ) -> Result<usize, ExportError> {
+    // Not a file (a pipe, a terminal, /dev/stdout): written straight to, nothing to rename.
+    if let Ok(meta) = std::fs::metadata(path)
+        && !meta.is_file()
+        && !meta.is_dir()
+    {
+        let fail =
+            |e: std::io::Error| ExportError(format!("cannot write: {e}: {}", path.display()));
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .open(path)
+            .map_err(fail)?;
+        let mut out = std::io::BufWriter::new(file);
+        let count = write(&mut out).map_err(fail)?;
+        out.flush().map_err(fail)?;
+        return Ok(count);
+    }
     // A symlink is followed: the file it points to is replaced, the link stays.
     let resolved;
     let path = match std::fs::symlink_metadata(path) {

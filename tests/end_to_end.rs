@@ -612,3 +612,26 @@ fn the_window_loader_gives_what_the_headless_reading_gives() {
     assert_eq!(store.detections, headless.detections);
     assert_eq!(store.detections.len(), 28);
 }
+
+/// `--jsonl -` streams the JSON lines to standard output (the summary goes to standard error),
+/// so `scan … --jsonl - | siem-shipper` works.
+#[test]
+fn jsonl_to_standard_output() {
+    let mut a = args(vec![repo("assets/samples/appx-demo-synthetic.evtx")]);
+    a.jsonl = Some(PathBuf::from("-"));
+    a.flagged_only = true;
+    let mut out = Vec::new();
+    assert_eq!(scan(&a, &mut out).unwrap(), 0);
+    let text = String::from_utf8(out).unwrap();
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("every line is one event"))
+        .collect();
+    assert_eq!(lines.len(), 28);
+    assert!(
+        lines
+            .iter()
+            .all(|l| l["detections"].as_array().is_some_and(|d| !d.is_empty()))
+    );
+    assert!(!std::path::Path::new("-").exists(), "no file named -");
+}
