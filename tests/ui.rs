@@ -438,3 +438,48 @@ fn a_file_given_at_start_loads_with_no_input() {
     h.step();
     assert_eq!(h.state().store.len(), 60_000);
 }
+
+/// The Rules panel puts fired rules first and narrows to a search or to the fired ones.
+#[test]
+fn rules_panel_finds_and_narrows_to_fired_rules() {
+    let mut app = App::new(
+        RuleSet::builtin(),
+        Box::new(NoDialog("test")),
+        vec![fixture("assets/samples/appx-demo-synthetic.evtx")],
+    );
+    app.wait_for_load();
+    app.show_rules = true;
+    let total = app.store.rules.rules.len();
+    let mut h = harness(app);
+    h.run();
+    assert!(
+        h.query_by_label_contains(&format!("{total} of {total} rules shown"))
+            .is_some()
+    );
+    h.get_by_label("Fired only").click();
+    h.run();
+    let fired = h.state().store.rules.rules.len()
+        - (0..total)
+            .filter(|i| {
+                !h.state()
+                    .store
+                    .detections
+                    .values()
+                    .any(|d| d.iter().any(|d| d.rule == *i))
+            })
+            .count();
+    assert!(fired > 0 && fired < total, "{fired} of {total}");
+    assert!(
+        h.query_by_label_contains(&format!("{fired} of {total} rules shown; {fired} fired"))
+            .is_some()
+    );
+    h.get_by_label("Fired only").click();
+    h.get_by_label("Find rule:").click();
+    h.run();
+    h.get_by_label("Find rule:").type_text("full trust");
+    h.run();
+    assert!(
+        h.query_by_label_contains(&format!("1 of {total} rules shown"))
+            .is_some()
+    );
+}

@@ -83,6 +83,9 @@ pub struct App {
     /// The export waiting for a path typed in the path field (no file dialog here).
     pub pending_export: Option<ExportKind>,
     pub show_rules: bool,
+    /// The Rules panel's search text (title, id, level, source) and "Fired only".
+    pub rule_search: String,
+    pub rules_fired_only: bool,
     pub show_warnings: bool,
     // Derived.
     pub visible: Vec<Row>,
@@ -130,6 +133,8 @@ impl App {
             show_path_field: false,
             pending_export: None,
             show_rules: false,
+            rule_search: String::new(),
+            rules_fired_only: false,
             show_warnings: false,
             visible: Vec::new(),
             visible_dirty: true,

@@ -170,8 +170,9 @@ pub(super) fn status_ui(ui: &mut egui::Ui, app: &App, actions: &mut Vec<Action>)
     });
 }
 
-/// Every loaded rule: level, status, source, hits; toggle; click to filter; load errors.
-pub(super) fn rules_ui(ui: &mut egui::Ui, app: &App, actions: &mut Vec<Action>) {
+/// Every loaded rule: level, status, source, hits; toggle; click to filter; load errors. Rules
+/// that fired come first (most hits first); a search box and "Fired only" narrow the list.
+pub(super) fn rules_ui(ui: &mut egui::Ui, app: &mut App, actions: &mut Vec<Action>) {
     ui.heading("Rules");
     let mut hits = vec![0usize; app.store.rules.rules.len()];
     for detections in app.store.detections.values() {
@@ -181,8 +182,43 @@ pub(super) fn rules_ui(ui: &mut egui::Ui, app: &App, actions: &mut Vec<Action>) 
             }
         }
     }
+    ui.horizontal(|ui| {
+        let label = ui.label("Find rule:");
+        ui.add(
+            egui::TextEdit::singleline(&mut app.rule_search)
+                .hint_text("title, id, level, file")
+                .desired_width(150.0),
+        )
+        .labelled_by(label.id);
+        ui.checkbox(&mut app.rules_fired_only, "Fired only");
+    });
+    let needle = app.rule_search.trim().to_lowercase();
+    let rules = &app.store.rules.rules;
+    let mut order: Vec<usize> = (0..rules.len())
+        .filter(|&i| !app.rules_fired_only || hits[i] > 0)
+        .filter(|&i| {
+            let rule = &rules[i];
+            needle.is_empty()
+                || [
+                    rule.title.as_str(),
+                    rule.id.as_str(),
+                    rule.source.as_str(),
+                    &rule.level.to_string(),
+                ]
+                .iter()
+                .any(|text| text.to_lowercase().contains(&needle))
+        })
+        .collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(hits[i]));
+    let fired = hits.iter().filter(|h| **h > 0).count();
+    ui.weak(format!(
+        "{} of {} rules shown; {fired} fired",
+        order.len(),
+        rules.len()
+    ));
     egui::ScrollArea::vertical().show(ui, |ui| {
-        for (index, rule) in app.store.rules.rules.iter().enumerate() {
+        for index in order {
+            let rule = &rules[index];
             ui.horizontal(|ui| {
                 let mut enabled = rule.enabled;
                 if ui
