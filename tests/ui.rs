@@ -18,6 +18,17 @@ fn fixture(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
 }
 
+/// The window with the built-in rules and `rel` (below the repository) loaded.
+fn loaded(rel: &str) -> App {
+    let mut app = App::new(
+        RuleSet::builtin(),
+        Box::new(NoDialog("test")),
+        vec![fixture(rel)],
+    );
+    app.wait_for_load();
+    app
+}
+
 fn harness(app: App) -> Harness<'static, App> {
     Harness::builder()
         .with_size(egui::vec2(1400.0, 800.0))
@@ -79,12 +90,7 @@ fn raw_event_section_says_when_it_is_not_the_raw_record() {
         ("assets/samples/appx-demo-synthetic.evtx", false),
         ("tests/fixtures/made_seed_shaped_detections.jsonl", true),
     ] {
-        let mut app = App::new(
-            RuleSet::builtin(),
-            Box::new(NoDialog("test")),
-            vec![fixture(file)],
-        );
-        app.wait_for_load();
+        let mut app = loaded(file);
         let row = app.visible[0];
         app.apply(Action::Select(row));
         // Tall enough that the raw section, below every field, is on screen to be clicked.
@@ -110,12 +116,7 @@ fn raw_event_section_says_when_it_is_not_the_raw_record() {
 
 #[test]
 fn flagged_only_and_event_id_filters() {
-    let mut app = App::new(
-        RuleSet::builtin(),
-        Box::new(NoDialog("test")),
-        vec![fixture("tests/fixtures/made_seed_shaped_detections.jsonl")],
-    );
-    app.wait_for_load();
+    let app = loaded("tests/fixtures/made_seed_shaped_detections.jsonl");
     let mut h = harness(app);
     h.run();
     h.get_by_label("Flagged only").click();
@@ -178,12 +179,7 @@ fn copied(h: &mut Harness<'static, App>) -> String {
 
 #[test]
 fn copy_the_selected_event_and_its_fields() {
-    let mut app = App::new(
-        RuleSet::builtin(),
-        Box::new(NoDialog("test")),
-        vec![fixture("tests/fixtures/made_seed_shaped_detections.jsonl")],
-    );
-    app.wait_for_load();
+    let app = loaded("tests/fixtures/made_seed_shaped_detections.jsonl");
     // Tall enough for every field row of the detail pane to be on screen.
     let mut h = Harness::builder()
         .with_size(egui::vec2(1400.0, 1800.0))
@@ -299,12 +295,7 @@ fn a_memory_budget_stops_a_load_and_says_so() {
 
 #[test]
 fn toggling_a_rule_evaluates_again_in_the_background() {
-    let mut app = App::new(
-        RuleSet::builtin(),
-        Box::new(NoDialog("test")),
-        vec![fixture("assets/samples/appx-demo-synthetic.evtx")],
-    );
-    app.wait_for_load();
+    let mut app = loaded("assets/samples/appx-demo-synthetic.evtx");
     let flagged = app.store.detections.len();
     let rule = app
         .store
@@ -442,12 +433,7 @@ fn a_file_given_at_start_loads_with_no_input() {
 /// The Rules panel puts fired rules first and narrows to a search or to the fired ones.
 #[test]
 fn rules_panel_finds_and_narrows_to_fired_rules() {
-    let mut app = App::new(
-        RuleSet::builtin(),
-        Box::new(NoDialog("test")),
-        vec![fixture("assets/samples/appx-demo-synthetic.evtx")],
-    );
-    app.wait_for_load();
+    let mut app = loaded("assets/samples/appx-demo-synthetic.evtx");
     app.show_rules = true;
     let total = app.store.rules.rules.len();
     let mut h = harness(app);
