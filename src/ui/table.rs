@@ -41,7 +41,7 @@ pub(super) fn events_table_ui(
         .column(TableColumn::initial(130.0).at_least(60.0).clip(true))
         .column(TableColumn::initial(130.0).at_least(60.0).clip(true))
         .column(TableColumn::initial(95.0).at_least(40.0).clip(true))
-        .column(TableColumn::remainder().at_least(120.0).clip(true))
+        .column(TableColumn::remainder().at_least(60.0).clip(true))
         .header(row_height + 2.0, |mut header| {
             for column in Column::ALL {
                 header.col(|ui| {
