@@ -149,16 +149,7 @@ pub fn why_text(detection: &crate::sigma::Detection) -> String {
     detection
         .why
         .iter()
-        .map(|w| {
-            if w.field.is_empty() {
-                format!("{}: keyword \"{}\"", w.selection, w.pattern)
-            } else {
-                format!(
-                    "{}: {}=\"{}\" matched \"{}\"",
-                    w.selection, w.field, w.value, w.pattern
-                )
-            }
-        })
+        .map(crate::sigma::Why::describe)
         .collect::<Vec<_>>()
         .join("; ")
 }

@@ -256,15 +256,7 @@ pub fn event_text(store: &Store, row: Row, detail: &EventDetail) -> String {
             escaped(&rule.id)
         );
         for why in &detection.why {
-            let line = if why.field.is_empty() {
-                format!("{}: keyword \"{}\" found", why.selection, why.pattern)
-            } else {
-                format!(
-                    "{}: {} = \"{}\" matched \"{}\"",
-                    why.selection, why.field, why.value, why.pattern
-                )
-            };
-            let _ = writeln!(out, "    {}", escaped(&line));
+            let _ = writeln!(out, "    {}", escaped(&why.describe()));
         }
     }
     out

@@ -852,14 +852,46 @@ fn sigma_why_reports_selection_field_value_pattern() {
     assert_eq!(hits.len(), 1);
     assert_eq!(hits[0].rule, 0);
     let why = &hits[0].why;
-    assert_eq!(why.len(), 2, "{why:?}");
-    assert!(
-        why.iter().all(|w| w.selection == "selection"),
-        "negated filter is not a reason: {why:?}"
-    );
-    let path = why.iter().find(|w| w.field == "Path").unwrap();
+    assert_eq!(why.len(), 3, "{why:?}");
+    let path = why
+        .iter()
+        .find(|w| w.field == "Path" && w.selection == "selection")
+        .unwrap();
     assert_eq!(path.value, "https://GitHub.com/x.msix");
     assert_eq!(path.pattern, "contains: github.com");
+    // The filter that let the event through says what it looked at and did not find.
+    let filter = why.iter().find(|w| w.selection == "not filter").unwrap();
+    assert_eq!(
+        (
+            filter.field.as_str(),
+            filter.value.as_str(),
+            filter.pattern.as_str()
+        ),
+        ("Path", "https://GitHub.com/x.msix", "contains: zzz")
+    );
+    assert_eq!(
+        filter.describe(),
+        "not filter: Path = \"https://GitHub.com/x.msix\", none of contains: zzz"
+    );
+    // A filter of two fields fails on the one the event does not match: only that one is named.
+    let two = rule(
+        "    selection:\n        EventID: 854\n    filter:\n        Path|contains: 'github'\n        CallingProcess: 'trusted.exe'\n    condition: selection and not filter",
+    );
+    let e2 = ev(
+        854,
+        &[
+            ("Path", s("https://github.com/x.msix")),
+            ("CallingProcess", s("evil.exe")),
+        ],
+    );
+    let hits = two.evaluate(&e2);
+    let named: Vec<&str> = hits[0]
+        .why
+        .iter()
+        .filter(|w| w.selection == "not filter")
+        .map(|w| w.field.as_str())
+        .collect();
+    assert_eq!(named, ["CallingProcess"]);
     let miss = ev(854, &[("Path", s("https://zzz.github.com/x.msix"))]);
     let none = set.evaluate(&miss);
     assert!(none.is_empty());

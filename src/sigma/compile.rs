@@ -356,6 +356,8 @@ pub fn rule(doc: &Y) -> Result<Rule, String> {
     let event_ids = super::detection::required_ids(&cond, &selections).map(Vec::into_boxed_slice);
     let mut positive = Vec::new();
     condition::positive(&cond, false, &mut positive);
+    let mut negated = Vec::new();
+    condition::only_negated(&cond, &mut negated);
     Ok(Rule {
         id: text_of(doc, "id"),
         title,
@@ -371,6 +373,7 @@ pub fn rule(doc: &Y) -> Result<Rule, String> {
             selections,
             cond,
             positive,
+            negated,
             event_ids,
         },
     })

@@ -251,6 +251,31 @@ pub fn positive(cond: &Cond, negated: bool, out: &mut Vec<usize>) {
     }
 }
 
+/// The selections the condition uses only negated (`not filter_*`), in order of first use.
+pub fn only_negated(cond: &Cond, out: &mut Vec<usize>) {
+    let mut positives = Vec::new();
+    positive(cond, false, &mut positives);
+    let mut negated = Vec::new();
+    collect_negated(cond, false, &mut negated);
+    out.extend(negated.into_iter().filter(|i| !positives.contains(i)));
+}
+
+fn collect_negated(cond: &Cond, negated: bool, out: &mut Vec<usize>) {
+    match cond {
+        Cond::Sel(i) => {
+            if negated && !out.contains(i) {
+                out.push(*i);
+            }
+        }
+        Cond::And(items) | Cond::Or(items) => {
+            for c in items {
+                collect_negated(c, negated, out);
+            }
+        }
+        Cond::Not(inner) => collect_negated(inner, !negated, out),
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {

@@ -169,6 +169,35 @@ impl Search {
     }
 }
 
+impl Search {
+    /// For a search that did not match: each item that failed (the field, the event's value
+    /// there, the patterns it was not matched by), labelled `label`.
+    pub fn describe_miss(&self, event: &Event, label: &str, out: &mut Vec<Why>) {
+        match self {
+            Search::Map(items) => {
+                for item in items.iter().filter(|i| !i.is_match(event, label, None)) {
+                    let value = match &item.field {
+                        Some(key) => value_text(key.get(event).as_deref()),
+                        None => String::new(),
+                    };
+                    let joiner = if item.all { " & " } else { " | " };
+                    out.push(Why {
+                        selection: label.to_owned(),
+                        field: item.field_name.clone(),
+                        value,
+                        pattern: item.patterns.join(joiner),
+                    });
+                }
+            }
+            Search::AnyOf(alternatives) => {
+                for alternative in alternatives {
+                    alternative.describe_miss(event, label, out);
+                }
+            }
+        }
+    }
+}
+
 /// Evaluates a condition (no recording).
 pub fn eval(cond: &Cond, selections: &[Selection], event: &Event) -> bool {
     match cond {

@@ -78,6 +78,8 @@ pub(crate) struct Compiled {
     pub(crate) cond: condition::Cond,
     /// Selections reached without negation: the ones reported in [`Why`].
     pub(crate) positive: Vec<usize>,
+    /// Selections used only under `not` (filters): a hit names the values they did not match.
+    pub(crate) negated: Vec<usize>,
     /// Event ids the condition needs (from its `EventID` items); `None` = any.
     pub(crate) event_ids: Option<Box<[u32]>>,
 }
@@ -149,6 +151,16 @@ impl Rule {
                 sel.search.is_match(event, &sel.name, Some(&mut why));
             }
         }
+        // The filters that let the event through: what they look at and what it holds there
+        // (without them, a rule with a broad selection reads as if it fired on all of it).
+        for &i in &self.compiled.negated {
+            if let Some(sel) = self.compiled.selections.get(i)
+                && !sel.search.is_match(event, &sel.name, None)
+            {
+                sel.search
+                    .describe_miss(event, &format!("not {}", sel.name), &mut why);
+            }
+        }
         why
     }
 
@@ -189,6 +201,27 @@ pub struct Why {
     pub value: String,
     /// The rule's value, with its modifiers (`contains: VCLibs`).
     pub pattern: String,
+}
+
+impl Why {
+    /// One line: `selection: Field = "value" matched "contains: x"`, `selection: keyword "x"
+    /// found`, or for a filter that let the event through `not filter: Field = "value", none of
+    /// contains: a | contains: b`. The detail pane, `inspect` and the CSV `why` column use it.
+    pub fn describe(&self) -> String {
+        if self.selection.starts_with("not ") {
+            format!(
+                "{}: {} = \"{}\", none of {}",
+                self.selection, self.field, self.value, self.pattern
+            )
+        } else if self.field.is_empty() {
+            format!("{}: keyword \"{}\" found", self.selection, self.pattern)
+        } else {
+            format!(
+                "{}: {} = \"{}\" matched \"{}\"",
+                self.selection, self.field, self.value, self.pattern
+            )
+        }
+    }
 }
 
 /// One rule that fired on one event.

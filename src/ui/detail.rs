@@ -159,15 +159,7 @@ pub(super) fn detail_ui(ui: &mut egui::Ui, store: &Store, row: Row, raw: &mut Ra
                         format!("!! [{}] {}", rule.level, rule.title),
                     );
                     for why in &detection.why {
-                        let text = if why.field.is_empty() {
-                            format!("   {}: keyword \"{}\" found", why.selection, why.pattern)
-                        } else {
-                            format!(
-                                "   {}: {} = \"{}\" matched \"{}\"",
-                                why.selection, why.field, why.value, why.pattern
-                            )
-                        };
-                        ui.label(text);
+                        ui.label(format!("   {}", why.describe()));
                     }
                 }
             }
