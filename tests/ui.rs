@@ -469,3 +469,48 @@ fn rules_panel_finds_and_narrows_to_fired_rules() {
             .is_some()
     );
 }
+
+/// Opening the same file again replaces its rows, keeps the selected event selected and
+/// scrolls the table to it.
+#[test]
+fn reopening_a_file_keeps_the_selection_in_view() {
+    let demo = fixture("assets/samples/appx-demo-synthetic.evtx");
+    let mut app = loaded("assets/samples/appx-demo-synthetic.evtx");
+    let row = app
+        .visible
+        .iter()
+        .copied()
+        .find(|r| {
+            app.store
+                .event(*r)
+                .is_some_and(|e| e.record_id == Some(267))
+        })
+        .unwrap();
+    app.apply(Action::Select(row));
+    let mut h = harness(app);
+    h.run();
+    // Scroll back to the top: the selected row (far down the table) leaves the view.
+    h.state_mut()
+        .apply(Action::SortBy(appxview::filter::Column::Time));
+    h.state_mut()
+        .apply(Action::SortBy(appxview::filter::Column::Time));
+    h.run();
+    h.state_mut().apply(Action::Open(vec![demo]));
+    // Frames drawn while it loads: the table is short for a moment, and its scroll position
+    // with it.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while h.state().is_loading() {
+        assert!(std::time::Instant::now() < deadline);
+        h.step();
+    }
+    h.run();
+    assert_eq!(h.state().store.len(), 406, "replaced, not added");
+    let selected = h
+        .state()
+        .selected
+        .and_then(|r| h.state().store.event(r))
+        .unwrap();
+    assert_eq!(selected.record_id, Some(267));
+    // Its package cell is laid out (only rows in view are): in the table and the pane.
+    assert_eq!(h.query_all_by_label("ZoomMeetings.Client").count(), 2);
+}

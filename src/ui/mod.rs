@@ -536,6 +536,7 @@ impl App {
         {
             self.selected = Some(row as Row);
             self.reselect = None;
+            self.scroll_to_selected = true;
         }
     }
 
