@@ -13,7 +13,7 @@ use serde_json::Value as Json;
 
 use crate::export::detections_json;
 use crate::filter::one_line;
-use crate::model::Row;
+use crate::model::{Event, Row};
 use crate::schema::detail::{EventDetail, FieldDetail};
 use crate::store::Store;
 
@@ -70,6 +70,89 @@ pub fn event_json(store: &Store, row: Row, detail: &EventDetail) -> Json {
         map.insert("detections".into(), detections_json(store, row));
     }
     json
+}
+
+/// The System header as (label, value) lines, in the order the detail pane and `inspect`
+/// show them: times, provider, channel, ids with their names, computer, user, process and
+/// thread, activity, record, source, and whether the record was carved.
+pub fn system_lines(
+    store: &Store,
+    event: &Event,
+    detail: &EventDetail,
+) -> Vec<(&'static str, String)> {
+    let text = |v: Option<u64>| v.map(|v| v.to_string()).unwrap_or_default();
+    let mut lines = vec![
+        ("Time (UTC)", detail.time.clone()),
+        (
+            "Time (local)",
+            event
+                .time
+                .instant()
+                .map(|t| crate::model::local_text(&t))
+                .unwrap_or_default(),
+        ),
+        ("Provider", detail.provider.clone()),
+        ("Channel", detail.channel.clone()),
+        ("Event ID", text(event.event_id.map(u64::from))),
+        ("Version", text(event.version.map(u64::from))),
+        (
+            "Level",
+            number_and_name(event.level, detail.level_name.as_deref()),
+        ),
+        (
+            "Task",
+            number_and_name(event.task, detail.task_name.as_deref()),
+        ),
+        (
+            "Opcode",
+            number_and_name(event.opcode, detail.opcode_name.as_deref()),
+        ),
+        (
+            "Keywords",
+            event
+                .keywords
+                .map(|k| format!("{k:#018x}"))
+                .unwrap_or_default(),
+        ),
+        ("Computer", event.computer.to_string()),
+        (
+            "User SID",
+            event.user_sid.map(|s| s.to_string()).unwrap_or_default(),
+        ),
+        (
+            "Process / thread",
+            match (event.process_id, event.thread_id) {
+                (None, None) => String::new(),
+                (p, t) => format!("{} / {}", text(p.map(u64::from)), text(t.map(u64::from))),
+            },
+        ),
+        (
+            "Activity ID",
+            event.activity_id.as_deref().unwrap_or_default().to_owned(),
+        ),
+        (
+            "Record",
+            match event.record_id {
+                Some(r) => r.to_string(),
+                None => format!("position {} (no record id)", event.position),
+            },
+        ),
+        (
+            "Source",
+            store
+                .source_of(event)
+                .map(|s| s.path.display().to_string())
+                .unwrap_or_default(),
+        ),
+    ];
+    if event.recovered {
+        lines.push((
+            "Recovered",
+            "yes: carved by the evtx crate from a damaged chunk or its unallocated space"
+                .to_owned(),
+        ));
+    }
+    lines
 }
 
 /// `3 (AppXDeployment.Task.Server.Deployment)`, or whichever part is known.
@@ -129,78 +212,7 @@ pub fn event_text(store: &Store, row: Row, detail: &EventDetail) -> String {
         "" => writeln!(out, "Event {id} (no provider)"),
         provider => writeln!(out, "Event {id} - {}", escaped(provider)),
     };
-    let mut header: Vec<(&str, String)> = vec![
-        (
-            "Task",
-            number_and_name(event.task, detail.task_name.as_deref()),
-        ),
-        (
-            "Opcode",
-            number_and_name(event.opcode, detail.opcode_name.as_deref()),
-        ),
-        (
-            "Level",
-            number_and_name(event.level, detail.level_name.as_deref()),
-        ),
-        (
-            "Version",
-            event.version.map(|v| v.to_string()).unwrap_or_default(),
-        ),
-        (
-            "Keywords",
-            event
-                .keywords
-                .map(|k| format!("{k:#018x}"))
-                .unwrap_or_default(),
-        ),
-        (
-            "Record",
-            match event.record_id {
-                Some(r) => r.to_string(),
-                None => format!("position {} (no record id)", event.position),
-            },
-        ),
-        ("Time (UTC)", detail.time.clone()),
-        ("Channel", detail.channel.clone()),
-        ("Computer", event.computer.to_string()),
-        (
-            "User SID",
-            event.user_sid.map(|s| s.to_string()).unwrap_or_default(),
-        ),
-        (
-            "Process / thread",
-            match (event.process_id, event.thread_id) {
-                (None, None) => String::new(),
-                (p, t) => format!(
-                    "{} / {}",
-                    p.map(|p| p.to_string()).unwrap_or_default(),
-                    t.map(|t| t.to_string()).unwrap_or_default()
-                ),
-            },
-        ),
-        (
-            "Activity ID",
-            event
-                .activity_id
-                .clone()
-                .map(String::from)
-                .unwrap_or_default(),
-        ),
-        (
-            "Source",
-            store
-                .source_of(event)
-                .map(|s| s.path.display().to_string())
-                .unwrap_or_default(),
-        ),
-    ];
-    if event.recovered {
-        header.push((
-            "Recovered",
-            "yes: carved by the evtx crate from a damaged chunk or its unallocated space"
-                .to_owned(),
-        ));
-    }
+    let mut header = system_lines(store, event, detail);
     if !detail.builds.is_empty() {
         header.push(("Field set of", detail.builds.join(", ")));
     }

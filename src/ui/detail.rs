@@ -7,7 +7,7 @@ use eframe::egui;
 
 use super::severity_color;
 use crate::export::event_json;
-use crate::model::{Row, level_name};
+use crate::model::Row;
 use crate::schema::detail::EventDetail;
 use crate::store::Store;
 
@@ -64,87 +64,27 @@ pub(super) fn detail_ui(ui: &mut egui::Ui, store: &Store, row: Row, raw: &mut Ra
                         .on_hover_text("The event as `appxview inspect` prints it")
                         .clicked()
                     {
-                        copied(ui, crate::inspect::event_text(store, row, detail), "the event as text");
+                        copied(
+                            ui,
+                            crate::inspect::event_text(store, row, detail),
+                            "the event as text",
+                        );
                     }
                     copied_note_ui(ui);
                 });
             }
-            let source = store
-                .source_of(event)
-                .map(|s| s.path.display().to_string())
-                .unwrap_or_default();
-            let local = event
-                .time
-                .instant()
-                .map(|t| crate::model::local_text(&t))
-                .unwrap_or_default();
-            egui::Grid::new("system")
-                .num_columns(2)
-                .striped(true)
-                .show(ui, |ui| {
-                    let mut line = |name: &str, value: String| {
-                        ui.label(name);
-                        ui.add(egui::Label::new(value).wrap());
-                        ui.end_row();
-                    };
-                    line("Time (UTC)", event.time.display());
-                    line("Time (local)", local);
-                    line("Provider", event.provider.to_string());
-                    line("Channel", event.channel.to_string());
-                    line(
-                        "Event ID",
-                        event.event_id.map(|i| i.to_string()).unwrap_or_default(),
-                    );
-                    line(
-                        "Version",
-                        event.version.map(|v| v.to_string()).unwrap_or_default(),
-                    );
-                    line(
-                        "Level",
-                        format!(
-                            "{} {}",
-                            event.level.map(|l| l.to_string()).unwrap_or_default(),
-                            level_name(event.level)
-                        ),
-                    );
-                    line("Task", crate::inspect::number_and_name(event.task, task_name.as_deref()));
-                    line(
-                        "Opcode",
-                        crate::inspect::number_and_name(event.opcode, opcode_name.as_deref()),
-                    );
-                    line(
-                        "Keywords",
-                        event
-                            .keywords
-                            .map(|k| format!("{k:#018x}"))
-                            .unwrap_or_default(),
-                    );
-                    line("Computer", event.computer.to_string());
-                    line(
-                        "User SID",
-                        event.user_sid.map(|s| s.to_string()).unwrap_or_default(),
-                    );
-                    line(
-                        "Process / thread",
-                        format!(
-                            "{} / {}",
-                            event.process_id.map(|v| v.to_string()).unwrap_or_default(),
-                            event.thread_id.map(|v| v.to_string()).unwrap_or_default()
-                        ),
-                    );
-                    line(
-                        "Activity ID",
-                        event.activity_id.as_deref().unwrap_or("").to_owned(),
-                    );
-                    line(
-                        "Record ID",
-                        event.record_id.map(|v| v.to_string()).unwrap_or_default(),
-                    );
-                    line("Source", source);
-                    if event.recovered {
-                        line("Recovered", "yes: carved by the evtx crate from a damaged chunk or its unallocated space".to_owned());
-                    }
-                });
+            if let Some(detail) = detail {
+                egui::Grid::new("system")
+                    .num_columns(2)
+                    .striped(true)
+                    .show(ui, |ui| {
+                        for (name, value) in crate::inspect::system_lines(store, event, detail) {
+                            ui.label(name);
+                            ui.add(egui::Label::new(value).wrap());
+                            ui.end_row();
+                        }
+                    });
+            }
 
             let hits = store.hits(row);
             if !hits.is_empty() {
