@@ -292,15 +292,20 @@ fn crate_record(record: ::evtx::EvtxRecord<'_>) -> Result<CrateRecord, EvtxError
     let record_id = record.event_record_id;
     let timestamp = record.timestamp;
     let json = record.into_json_bytes()?;
+    // The crate writes names and some text unescaped: a damaged or carved record can hold a
+    // raw control character inside a string. When the text does not parse and escaping those
+    // changes it, the escaped text is read (the first error is kept otherwise).
     let repaired;
     let parsed = match Doc::parse(&json.data) {
-        Err(e) if e.to_string().starts_with("control character") => {
-            // The crate writes names and some text unescaped: a damaged or carved record can
-            // hold a raw control character inside a string. Escape those and read it.
+        Err(first) => {
             repaired = escape_control_characters_in_strings(&json.data);
-            Doc::parse(&repaired)
+            if repaired == json.data {
+                Err(first)
+            } else {
+                Doc::parse(&repaired)
+            }
         }
-        other => other,
+        ok => ok,
     };
     let event = match parsed {
         Ok(doc) => event_from_doc(&doc).map_err(|e| e.0),
@@ -512,49 +517,79 @@ pub fn scan_chunks(path: &Path, total_bytes: u64) -> std::io::Result<Vec<ChunkSp
 }
 
 /// Reads one record again, by its record id, as the crate's JSON (the raw event on demand).
-/// Only the chunk it was read from (`chunk`, the event's locator) is parsed, then, if it is
-/// not there, the chunks whose headers claim the id.
+/// The chunk it was read from (`chunk`, the event's locator) is parsed first; only if the
+/// record is not there are the chunk headers scanned and the chunks claiming the id tried.
 pub fn raw_record(path: &Path, chunk: u64, record_id: u64) -> Result<serde_json::Value, String> {
     let total_bytes = std::fs::metadata(path)
         .map_err(|e| format!("{}: {e}", path.display()))?
         .len();
+    let mut file = File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    // A chunk the crate cannot parse is passed over; why is said if the record is not found.
+    let mut unreadable = Vec::new();
+    let whole_chunks = total_bytes.saturating_sub(FILE_HEADER_SIZE) / CHUNK_SIZE;
+    if chunk < whole_chunks
+        && let Some(found) = record_in_chunk(&mut file, path, chunk, record_id, &mut unreadable)?
+    {
+        return found;
+    }
     let spans = scan_chunks(path, total_bytes).map_err(|e| format!("{}: {e}", path.display()))?;
-    let claiming = spans
+    for number in spans
         .iter()
         .filter(|s| (s.first_record_id..=s.last_record_id).contains(&record_id))
         .map(|s| s.number)
-        .filter(|number| *number != chunk);
-    let whole_chunks = total_bytes.saturating_sub(FILE_HEADER_SIZE) / CHUNK_SIZE;
-    let candidates = (chunk < whole_chunks)
-        .then_some(chunk)
-        .into_iter()
-        .chain(claiming);
-    let mut file = File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    for number in candidates {
-        let mut data = vec![0u8; CHUNK_SIZE as usize];
-        file.seek(SeekFrom::Start(FILE_HEADER_SIZE + number * CHUNK_SIZE))
-            .and_then(|_| file.read_exact(&mut data))
-            .map_err(|e| format!("{}: chunk {number}: {e}", path.display()))?;
-        let Ok(mut chunk_data) = ::evtx::EvtxChunkData::new(data, false) else {
-            continue;
-        };
-        let settings = std::sync::Arc::new(ParserSettings::new().recover_records(true));
-        let Ok(mut parsed) = chunk_data.parse(settings) else {
-            continue;
-        };
-        for record in parsed.iter().flatten() {
-            if record.event_record_id == record_id {
-                return record
-                    .into_json_value()
-                    .map(|r| r.data)
-                    .map_err(|e| format!("record {record_id}: {}", error_chain(&e)));
-            }
+        .filter(|number| *number != chunk)
+    {
+        if let Some(found) = record_in_chunk(&mut file, path, number, record_id, &mut unreadable)? {
+            return found;
         }
     }
+    let why = if unreadable.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", unreadable.join("; "))
+    };
     Err(format!(
-        "record {record_id} not found again in {}",
+        "record {record_id} not found again in {}{why}",
         path.display()
     ))
+}
+
+/// Record `record_id` of chunk `number` as JSON, `None` if the chunk does not hold it (or
+/// cannot be parsed: why goes to `unreadable`); `Err` when the file cannot be read.
+fn record_in_chunk(
+    file: &mut File,
+    path: &Path,
+    number: u64,
+    record_id: u64,
+    unreadable: &mut Vec<String>,
+) -> Result<Option<Result<serde_json::Value, String>>, String> {
+    let mut data = vec![0u8; CHUNK_SIZE as usize];
+    file.seek(SeekFrom::Start(FILE_HEADER_SIZE + number * CHUNK_SIZE))
+        .and_then(|_| file.read_exact(&mut data))
+        .map_err(|e| format!("{}: chunk {number}: {e}", path.display()))?;
+    let settings = std::sync::Arc::new(ParserSettings::new().recover_records(true));
+    let parsed = ::evtx::EvtxChunkData::new(data, false)
+        .map_err(|e| e.to_string())
+        .and_then(|mut chunk_data| {
+            let mut parsed = chunk_data.parse(settings).map_err(|e| e.to_string())?;
+            Ok(parsed
+                .iter()
+                .flatten()
+                .find(|record| record.event_record_id == record_id)
+                .map(|record| {
+                    record
+                        .into_json_value()
+                        .map(|r| r.data)
+                        .map_err(|e| format!("record {record_id}: {}", error_chain(&e)))
+                }))
+        });
+    match parsed {
+        Ok(found) => Ok(found),
+        Err(e) => {
+            unreadable.push(format!("chunk {number}: {e}"));
+            Ok(None)
+        }
+    }
 }
 
 #[cfg(test)]
