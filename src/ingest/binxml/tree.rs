@@ -124,7 +124,7 @@ impl<'c> Tree<'c> {
                     }
                     self.stack.pop();
                 }
-                Item::Val(v) => self.value(Some(v), false, &mut attribute, in_start_tag)?,
+                Item::Val(v) => self.value(v, false, &mut attribute, in_start_tag)?,
                 Item::Sub { index, optional } => {
                     // An index past the instance's values: the crate renders something of
                     // its own there; leave the chunk to it.
@@ -136,9 +136,8 @@ impl<'c> Tree<'c> {
                     if !optional && v == Val::Null {
                         return Err(crate::unsupported!());
                     }
-                    let v = Some(v);
                     match v {
-                        Some(Val::BinXml { start, end }) if start < end => {
+                        Val::BinXml { start, end } if start < end => {
                             if in_start_tag || depth >= MAX_NESTING || self.stack.is_empty() {
                                 return Err(crate::unsupported!());
                             }
@@ -181,15 +180,15 @@ impl<'c> Tree<'c> {
 
     fn value(
         &mut self,
-        value: Option<Val<'c>>,
+        value: Val<'c>,
         optional: bool,
         attribute: &mut Option<(u32, Option<Val<'c>>)>,
         in_start_tag: bool,
     ) -> Read<()> {
-        // A substitution past the values, or an optional one with an empty value: nothing.
-        let Some(value) = value.filter(|v| !(optional && v.is_empty())) else {
+        // An optional substitution with an empty value: nothing.
+        if optional && value.is_empty() {
             return Ok(());
-        };
+        }
         if in_start_tag {
             let (_, slot) = attribute.as_mut().ok_or(crate::unsupported!())?;
             if slot.is_some() {
